@@ -1,0 +1,44 @@
+# Every target works on a fresh clone: `install` builds .venv/ first.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-all check lint types bench fmt clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+run: install  ## offline demo batch over bundled pages
+	$(VENV)/bin/cleanfeed run --config configs/default.toml
+
+test: install  ## fast suite (< 10 min on 2 cores)
+	$(PY) -m pytest -q
+
+test-all: install  ## everything, including slow suites
+	$(PY) -m pytest -q -m "slow or not slow"
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench tools
+	$(VENV)/bin/ruff format --check src tests bench tools
+
+types: install
+	$(VENV)/bin/mypy
+
+check: lint types test
+
+bench: install  ## writes docs/benchmarks.md from scratch
+	$(PY) -m pip install -q -e ".[dev,bench]"
+	$(PY) bench/run.py --out docs/benchmarks.md
+
+fmt: install
+	$(VENV)/bin/ruff format src tests bench tools
+	$(VENV)/bin/ruff check --fix src tests bench tools
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

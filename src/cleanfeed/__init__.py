@@ -1,0 +1,31 @@
+"""cleanfeed: Chinese news reposts -> clean, deduplicated JSONL.
+
+Library use::
+
+    import cleanfeed
+    art = cleanfeed.clean_html(open("page.html", "rb").read(), url="https://example.com/a")
+    print(art.title, art.text)
+"""
+
+from __future__ import annotations
+
+from cleanfeed.clean import clean_html, clean_html_all
+from cleanfeed.errors import CleanfeedError, ConfigError, Drop, FetchError, LockHeld
+from cleanfeed.models import Article, Page
+from cleanfeed.normalize import normalize_text
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Article",
+    "CleanfeedError",
+    "ConfigError",
+    "Drop",
+    "FetchError",
+    "LockHeld",
+    "Page",
+    "__version__",
+    "clean_html",
+    "clean_html_all",
+    "normalize_text",
+]
