@@ -10,9 +10,12 @@ Library use::
 from __future__ import annotations
 
 from cleanfeed.clean import clean_html, clean_html_all
+from cleanfeed.dedup import DedupIndex
 from cleanfeed.errors import CleanfeedError, ConfigError, Drop, FetchError, LockHeld
 from cleanfeed.models import Article, Page
 from cleanfeed.normalize import normalize_text
+from cleanfeed.runner import RunResult, run
+from cleanfeed.settings import Settings, load_settings
 
 __version__ = "0.1.0"
 
@@ -20,12 +23,17 @@ __all__ = [
     "Article",
     "CleanfeedError",
     "ConfigError",
+    "DedupIndex",
     "Drop",
     "FetchError",
     "LockHeld",
     "Page",
+    "RunResult",
+    "Settings",
     "__version__",
     "clean_html",
     "clean_html_all",
+    "load_settings",
     "normalize_text",
+    "run",
 ]

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cleanfeed.clean import clean_html, clean_html_all
-from cleanfeed.errors import Drop
+from cleanfeed.dedup import DedupIndex
+from cleanfeed.dedup.load import load_originals
+from cleanfeed.errors import ConfigError, Drop, LockHeld
+from cleanfeed.log import RichProgress, is_tty, setup_logging
 from cleanfeed.models import Article
+from cleanfeed.runner import run
+from cleanfeed.settings import Settings, load_settings
+from cleanfeed.sources import describe
+from cleanfeed.write import OutputError
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_TEMPFAIL = 0, 1, 2, 75
 
@@ -44,9 +52,86 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from cleanfeed.evaluate import evaluate_dirs, format_result  # noqa: PLC0415  (opencc only when used)
+
+    pages, gold = Path(args.pages_dir), Path(args.gold_dir)
+    if not pages.is_dir() or not gold.is_dir():
+        print(f"cleanfeed: not a folder: {pages if not pages.is_dir() else gold}", file=sys.stderr)
+        return EXIT_USAGE
+    result = evaluate_dirs(pages, gold)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        name = gold.name if gold.name != "gold" else gold.parent.name
+        print(format_result(result, name))
+    return EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     print(json.dumps(Article.model_json_schema(), ensure_ascii=False, indent=2))
     return EXIT_OK
+
+
+def _load_for(args: argparse.Namespace) -> Settings:
+    setup_logging(args.log_format)
+    return load_settings(args.config)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    try:
+        settings = _load_for(args)
+        if args.source:
+            settings.source(args.source)  # an unknown name is a usage error, before the lock
+    except ConfigError as exc:
+        print(f"cleanfeed: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        opts = {"limit": args.limit, "source": args.source, "dry_run": args.dry_run}
+        if is_tty() and args.log_format != "json":
+            with RichProgress() as bar:
+                result = run(settings, progress=bar, **opts)
+        else:
+            result = run(settings, **opts)
+    except LockHeld as exc:
+        print(f"cleanfeed: {exc}", file=sys.stderr)
+        return EXIT_TEMPFAIL
+    except (OutputError, OSError, sqlite3.Error) as exc:  # disk full, read-only folder, state db trouble
+        print(f"cleanfeed: run not committed, state unchanged: {exc}", file=sys.stderr)
+        return EXIT_TEMPFAIL
+    c = result.counts
+    summary = (f"{c.get('articles', 0)} articles, {c.get('duplicates', 0)} duplicates, "
+               f"{c.get('rejects', 0)} rejects, {c.get('skipped', 0)} skipped, "
+               f"{c.get('not_modified', 0)} not modified")
+    where = "dry run: nothing written" if result.folder is None else f"output: {result.folder}"
+    print(f"cleanfeed: {summary}; {where}", file=sys.stderr)
+    if result.failed_sources:
+        print(f"cleanfeed: failed sources: {', '.join(result.failed_sources)}", file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_FAILURES
+
+
+def _cmd_sources(args: argparse.Namespace) -> int:
+    try:
+        settings = _load_for(args)
+    except ConfigError as exc:
+        print(f"cleanfeed: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for src in settings.sources:
+        print(describe(src, settings))
+    return EXIT_OK
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    path = Path(args.index) if args.index else _load_for(args).index_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with DedupIndex(path) as index:
+        report = load_originals(index, [Path(f) for f in args.files], url=args.url)
+        total = len(index)
+    for failure in report.failed:
+        print(f"cleanfeed: {failure}", file=sys.stderr)
+    print(f"indexed {report.added} originals ({report.skipped} skipped, {len(report.failed)} failed); "
+          f"{total} articles in {path}", file=sys.stderr)
+    return EXIT_FAILURES if report.failed else EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +146,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the JSON Schema of output records")
     p.set_defaults(func=_cmd_schema)
+
+    p = sub.add_parser("eval", help="score extraction against gold text (char-bigram P/R/F1)")
+    p.add_argument("pages_dir", metavar="PAGES_DIR", help="<id>.html pages (or a set folder with html/)")
+    p.add_argument("gold_dir", metavar="GOLD_DIR", help="<id>.txt gold text (or a set folder with gold/)")
+    p.add_argument("--json", action="store_true", help="one JSON object with per-page scores")
+    p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("index", help="load originals (JSONL records or HTML files) into the dedup index")
+    p.add_argument("files", nargs="+", metavar="FILE", help="*.jsonl records; other files are HTML")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--index", metavar="PATH", help="the index database")
+    where.add_argument("--config", metavar="PATH", help="TOML config; its dedup.path (or default) index")
+    p.add_argument("--url", help="the page URL for HTML files (default: the file URI)")
+    p.add_argument("--log-format", choices=["auto", "json", "text"], default="auto")
+    p.set_defaults(func=_cmd_index)
+
+    commands = (("run", _cmd_run, "fetch, clean and deduplicate every source once"),
+                ("sources", _cmd_sources, "list the configured sources"))
+    for name, func, help_ in commands:
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("--config", required=True, metavar="PATH", help="TOML config file")
+        p.add_argument("--log-format", choices=["auto", "json", "text"], default="auto")
+        if name == "run":
+            p.add_argument("--dry-run", action="store_true", help="do the work; write no output or state")
+            p.add_argument("--limit", type=int, metavar="N", help="process at most N pages")
+            p.add_argument("--source", metavar="NAME", help="only this source")
+        p.set_defaults(func=func)
     return parser
 
 

@@ -1,0 +1,468 @@
+"""DOM cleaning and linearization: the parsed page becomes a flat list of text blocks.
+
+One iterative walk (no Python recursion, so 10k-deep nesting is fine) drops what a reader never
+sees or that is page chrome, and cuts the rest into *blocks*: the text between block-level
+boundaries (``<p>``, ``<div>``, ``<br>``, ``<li>``...). Every block remembers the element that owns
+it and how much of it is link text; every element remembers its block range, so "the text of this
+element" is a slice and scoring elements is one bottom-up pass.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from cleanfeed.extract.rules import RuleSet
+
+# Inline elements do not cut a block; every other element does.
+INLINE = frozenset(
+    (
+        "a",
+        "abbr",
+        "acronym",
+        "b",
+        "bdi",
+        "bdo",
+        "big",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "ins",
+        "kbd",
+        "label",
+        "mark",
+        "nobr",
+        "q",
+        "rp",
+        "rt",
+        "rtc",
+        "ruby",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "wbr",
+        "o:p",
+    )
+)
+# Never visible text (or not article text at all): skipped without counting.
+SKIP = frozenset(
+    (
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "select",
+        "option",
+        "optgroup",
+        "textarea",
+        "button",
+        "input",
+        "svg",
+        "math",
+        "canvas",
+        "map",
+        "area",
+        "audio",
+        "video",
+        "source",
+        "track",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "base",
+        "param",
+        "dialog",
+    )
+)
+# Page chrome by element name.
+CHROME = frozenset(("nav", "footer", "aside", "menu"))
+_VOID = frozenset(("br", "img", "hr", "wbr", "input", "col", "embed", "source", "track", "area", "param"))
+HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+LIST_ITEMS = frozenset(("li", "dd", "dt"))
+
+_WS = re.compile(r"[\s\u3000\xa0\u200b\u200c\u200d\ufeff]+")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Class/id hints. Substrings, because sites glue words (articleContent, comment_list, hotNews).
+_NEG_HINT = re.compile(
+    r"comment|reply|recommend|related|relate|footer|sidebar|side_?bar|\bside\b|\bnav|navbar|menu|share|"
+    r"rank|hotnews|hot_?list|\bhot\b|breadcrumb|crumb|copyright|banner|advert|\bads?\b|guanggao|login|"
+    r"pager|paging|toolbar|friend|social|subscribe|popup|modal|\bpl\b|pinglun|tuijian|xiangguan|"
+    r"\bmore\b|\blinks?\b|\btags?\b|keywords?|byline|editor_?recommend",
+    re.I,
+)
+_CAPTION_HINT = re.compile(
+    r"caption|pictext|pic_?te?xt|img_?te?xt|img_?desc|pic_?desc|photo_?(?:desc|te?xt|title|note)|tuzhu|"
+    r"pic_?info|pic_?intro|pic_?note|figure_?te?xt|image_?desc",
+    re.I,
+)
+_POS_HINT = re.compile(
+    r"article|content|artibody|endtext|\bdetail|\btext\b|_text|text_|\bzoom\b|\bentry|\bstory|post_?body|"
+    r"post_?content|\bmain_?content|news_?txt|\bbody_?text|正文|\bcnt\b|txt_?con|con_?txt|\bzw\b",
+    re.I,
+)
+
+
+@dataclass(slots=True)
+class Block:
+    """One line of text in document order, with the element that owns it."""
+
+    text: str
+    link_chars: int
+    elem: int
+    tag: str
+    in_list: bool = False
+    heading: bool = False
+    after_img: bool = False
+    caption: bool = False  # inside a figcaption / caption-classed element
+    indent: bool = False  # starts with an ideographic / no-break space indent (typeset body text)
+
+
+@dataclass(slots=True)
+class Elem:
+    """A block-level element: its parent, class/id hint and block range ``[first, end)``."""
+
+    tag: str
+    parent: int
+    hint: int  # +1 content-like class/id, -1 chrome-like, 0 none (own attributes only)
+    neg: bool  # self or an ancestor is chrome-like
+    first: int = 0
+    cap: bool = False  # figcaption or a caption-classed element (or inside one)
+    end: int = 0
+
+
+@dataclass
+class Page:
+    """The linearized page: blocks, elements and what the DOM cleaning dropped (by block position)."""
+
+    tree: LexborHTMLParser
+    blocks: list[Block] = field(default_factory=list)
+    elems: list[Elem] = field(default_factory=list)
+    dropped: list[tuple[int, str, int]] = field(default_factory=list)  # (block position, rule, chars)
+
+
+def _sentence_marks(text: str) -> int:
+    return sum(text.count(ch) for ch in "，。！？；")
+
+
+def clean_ws(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def _visible_len(node: LexborNode) -> int:
+    return len(_WS.sub("", node.text(deep=True)))
+
+
+def _hidden(attrs: dict[str, str | None]) -> bool:
+    if "hidden" in attrs:
+        return True
+    aria = attrs.get("aria-hidden")
+    if aria is not None and aria.strip().lower() == "true":
+        return True
+    style = attrs.get("style")
+    # Cheap substring tests first: most styles hide nothing.
+    return bool(style and ("none" in style or "hidden" in style) and _HIDDEN_STYLE.search(style))
+
+
+def _hint(label: str) -> int:
+    if not label.strip():
+        return 0
+    if _NEG_HINT.search(label):
+        return -1
+    return 1 if _POS_HINT.search(label) else 0
+
+
+def _selected(tree: LexborHTMLParser, rules: RuleSet) -> dict[int, str]:
+    """mem_id -> rule name of elements matched by selector rules."""
+    out: dict[int, str] = {}
+    for rule in rules.of("selector"):
+        if rule.selector:
+            for node in tree.css(rule.selector):
+                out.setdefault(node.mem_id, rule.name)
+    return out
+
+
+# What an open element is, on the walk's stack.
+_K_INLINE, _K_LINK, _K_BLOCK, _K_SKIP = 0, 1, 2, 3
+
+
+class _Walker:
+    """State of one linearization walk (a class, so the hot loop stays a flat method)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.buf: list[str] = []
+        self.link_chars = 0
+        self.pending_img = False
+        self.cur = 0
+        self.list_depth = 0
+        self.heading_depth = 0
+
+    def flush(self) -> None:
+        buf = self.buf
+        if buf:
+            raw = "".join(buf)
+            text = clean_ws(raw)
+            if text:
+                el = self.page.elems[self.cur]
+                links = min(self.link_chars, len(text))
+                if links and len(text) >= 60 and _sentence_marks(text) >= 3:
+                    links = 0  # a whole paragraph wrapped in <a>: text, not navigation
+                indent = raw.lstrip(" \t\r\n").startswith(("\u3000", "\xa0"))
+                self.page.blocks.append(
+                    Block(
+                        text,
+                        links,
+                        self.cur,
+                        el.tag,
+                        self.list_depth > 0,
+                        self.heading_depth > 0,
+                        self.pending_img,
+                        el.cap,
+                        indent,
+                    )
+                )
+                self.pending_img = False
+            buf.clear()
+        self.link_chars = 0
+
+
+def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
+    """Walk the body once and return its blocks and elements.
+
+    lexbor's own pre-order ``traverse`` does the walking (no Python recursion, so 10k-deep nesting
+    is fine); element exits are found from parent ids with an explicit stack.
+    """
+    page = Page(tree)
+    root = tree.body or tree.root
+    if root is None:
+        return page
+    blocks, elems, dropped = page.blocks, page.elems, page.dropped
+    selected = _selected(tree, rules)
+    chrome_on = rules.enabled("page_chrome")
+    hidden_on = rules.enabled("hidden")
+    w = _Walker(page)
+    elems.append(Elem("body", -1, 0, False))
+    # (mem_id, kind, previous owner) of every open element below the root.
+    stack: list[tuple[int, int, int]] = [(root.mem_id, _K_BLOCK, 0)]
+    skipping = 0
+    link_depth = 0
+    root_id = root.mem_id
+    hints: dict[str, tuple[int, bool]] = {}  # class/id label -> (hint, caption), for this page only
+    buf = w.buf  # the walker's buffer (flush clears it in place)
+    for node in root.traverse(include_text=True):
+        tag = node.tag or ""
+        if tag == "-text":
+            text = node.text_content or ""
+            if not text or text.isspace():
+                # Whitespace never changes the structure: skip the (costly) parent lookup.
+                if buf and not skipping:
+                    buf.append(" ")
+                continue
+        elif tag.startswith(("-", "!")):
+            continue
+        elif tag in _VOID and not skipping:
+            # Void elements hold nothing, so closing earlier siblings late is harmless here.
+            if buf:
+                w.flush()
+            if tag == "img":
+                w.pending_img = True
+            continue
+        nid = node.mem_id
+        if nid == root_id:
+            continue
+        parent = node.parent
+        pid = parent.mem_id if parent is not None else root_id
+        while len(stack) > 1 and stack[-1][0] != pid:
+            _, kind, prev = stack.pop()
+            if kind == _K_SKIP:
+                skipping -= 1
+            elif skipping:
+                continue
+            elif kind == _K_LINK:
+                link_depth -= 1
+            elif kind == _K_BLOCK:
+                if buf:
+                    w.flush()
+                closed = elems[w.cur].tag
+                if closed in LIST_ITEMS:
+                    w.list_depth -= 1
+                elif closed in HEADINGS:
+                    w.heading_depth -= 1
+                elems[w.cur].end = len(blocks)
+                w.cur = prev
+        if tag == "-text":
+            if not skipping:
+                buf.append(text)
+                if link_depth:
+                    w.link_chars += len(text) - text.count(" ")
+            continue
+        if skipping:
+            stack.append((nid, _K_INLINE, 0))
+            continue
+        if tag in SKIP:
+            stack.append((nid, _K_SKIP, 0))
+            skipping += 1
+            continue
+        attrs = node.attributes
+        rule = selected.get(nid)
+        if rule is None and hidden_on and attrs and _hidden(attrs):
+            rule = "hidden"
+        if rule is None and chrome_on and tag in CHROME:
+            rule = "page_chrome"
+        if rule is not None:
+            n = _visible_len(node)
+            if n:
+                dropped.append((len(blocks), rule, n))
+            stack.append((nid, _K_SKIP, 0))
+            skipping += 1
+            continue
+        if tag in INLINE:
+            if tag == "a":
+                link_depth += 1
+                stack.append((nid, _K_LINK, 0))
+            else:
+                stack.append((nid, _K_INLINE, 0))
+            continue
+        if buf:
+            w.flush()
+        hint, cap = 0, tag == "figcaption"
+        if attrs:
+            label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+            known = hints.get(label)
+            if known is None:
+                known = hints[label] = (_hint(label), bool(_CAPTION_HINT.search(label)))
+            hint, cap = known[0], cap or known[1]
+        owner = elems[w.cur]
+        elems.append(Elem(tag, w.cur, hint, owner.neg or hint < 0, len(blocks), cap=cap or owner.cap))
+        stack.append((nid, _K_BLOCK, w.cur))
+        w.cur = len(elems) - 1
+        if tag in LIST_ITEMS:
+            w.list_depth += 1
+        elif tag in HEADINGS:
+            w.heading_depth += 1
+    while len(stack) > 1:
+        _, kind, prev = stack.pop()
+        if kind == _K_BLOCK and not skipping:
+            w.flush()
+            elems[w.cur].end = len(blocks)
+            w.cur = prev
+        elif kind == _K_SKIP:
+            skipping -= 1
+    w.flush()
+    elems[0].end = len(blocks)
+    return page
+
+
+# lexbor is quadratic on some inputs: every start tag scans the stack of open elements (so 100k
+# nested elements take minutes) and every attribute is checked against the tag's earlier ones. No
+# article needs more than this; deeper nesting is flattened, longer tags are cut, before parsing.
+MAX_DEPTH = 512
+MAX_TAG_CHARS = 4000
+# Below this many tags the parser's quadratic worst case is a few milliseconds: skip the scan.
+SCAN_TAGS = 5000
+# Like the HTML tokenizer, a tag runs to the next ">" ("<p<p<p>" is one element named "p<p<p").
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*>")
+_LONG_TAG = re.compile(r"<([A-Za-z][^\s/<>]*)([^<>]{" + str(MAX_TAG_CHARS) + r",})>")
+# Elements that are void, or that real pages leave unclosed: they do not count as nesting.
+_FLAT = frozenset(
+    (
+        "br",
+        "img",
+        "hr",
+        "wbr",
+        "input",
+        "col",
+        "embed",
+        "source",
+        "track",
+        "area",
+        "param",
+        "meta",
+        "link",
+        "base",
+        "p",
+        "li",
+        "td",
+        "th",
+        "tr",
+        "dt",
+        "dd",
+        "option",
+        "!doctype",
+    )
+)
+
+
+def _cut_long_tags(html: str) -> str:
+    return _LONG_TAG.sub(lambda m: f"<{m[1]}{m[2][:MAX_TAG_CHARS]}>", html)
+
+
+def _limit_depth(html: str) -> str:
+    """Drop the start and end tags of elements nested deeper than ``MAX_DEPTH`` (text is kept)."""
+    stack: list[str] = []
+    skipped: dict[str, int] = {}
+    out: list[str] = []
+    last = 0
+    # Only up to the last ">": then every "<" + letter matches, so the scan stays linear.
+    for m in _TAG.finditer(html, 0, html.rfind(">") + 1):
+        name = m.group(2).lower()
+        if name in _FLAT:
+            continue
+        drop = False
+        if m.group(1):  # an end tag
+            if stack and stack[-1] == name:
+                stack.pop()
+            elif skipped.get(name):
+                skipped[name] -= 1
+                drop = True
+            elif name in stack[-8:]:
+                while stack and stack.pop() != name:
+                    pass
+        elif len(stack) >= MAX_DEPTH:
+            skipped[name] = skipped.get(name, 0) + 1
+            drop = True
+        else:
+            stack.append(name)
+        if drop:
+            out.append(html[last : m.start()])
+            last = m.end()
+    if not out:
+        return html
+    out.append(html[last:])
+    return "".join(out)
+
+
+def sanitize(html: str) -> str:
+    """Defuse the inputs that make the HTML parser super-linear (cheap checks first)."""
+    if max(map(len, html.split(">")), default=0) > MAX_TAG_CHARS:
+        html = _cut_long_tags(html)
+    if html.count("<") > SCAN_TAGS:
+        html = _limit_depth(html)
+    return html
+
+
+def parse(html: str) -> LexborHTMLParser:
+    return LexborHTMLParser(sanitize(html))

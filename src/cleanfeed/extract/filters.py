@@ -1,0 +1,447 @@
+"""Apply a ``RuleSet`` to the candidate paragraphs of the main block.
+
+Paragraphs arrive normalized (Simplified, pinyin annotations gone), so the Simplified phrase table
+matches Traditional and annotated pages too. Every paragraph that goes is counted under the rule
+that took it. Structure is used as well as phrases: a 《…》 line followed by 发布时间 opens an injected
+block anywhere; a heading such as 热点推荐 takes the list under it; lines after an end marker or a
+copyright footer must look like story text to stay.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from cleanfeed.extract.body import PUNCT, TERMINAL, punct_count, visible_len
+from cleanfeed.extract.rules import RuleSet, count_removed
+
+
+@dataclass(slots=True)
+class Para:
+    """A candidate paragraph: normalized text plus the DOM facts the rules use."""
+
+    text: str
+    link_chars: int = 0
+    in_list: bool = False
+    heading: bool = False
+    after_img: bool = False
+    caption_next: bool = False  # a photo caption followed it (set after filtering)
+    caption_hint: bool = False  # the DOM marks it as a caption (figcaption, class="pictext")
+    group: int = -1  # the DOM element holding this paragraph's element (its "container")
+    indent: bool = False  # typeset with a leading ideographic-space indent
+    content: bool = False  # is_content() cache, valid while content_key is text
+    content_key: str | None = None
+    removed_by: str | None = None
+
+    @property
+    def link_ratio(self) -> float:
+        n = visible_len(self.text)
+        return self.link_chars / n if n else 0.0
+
+
+@dataclass
+class Filtered:
+    paras: list[Para]
+    removed: Counter[str] = field(default_factory=Counter)
+    meta: dict[str, str] = field(default_factory=dict)
+    captions: list[str] = field(default_factory=list)
+
+
+_TIMESTAMP = re.compile(
+    r"[(（\[]?\d{2,4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(\s+\d{1,2}:\d{2}(:\d{2})?)?[)）\]]?"
+)
+_TRAILING_DATE = re.compile(r"[\s(（\[]\d{2,4}[-/.]\d{1,2}[-/.]\d{1,2}(\s+\d{1,2}:\d{2}(:\d{2})?)?[)）\]]?$")
+_SPAM_TITLE = re.compile(r"《[^》]{1,60}》")
+_PUBLISHED_LINE = re.compile(r"(发布时间|发表时间|发布于|时间)\s*[:：]\s*\d{4}")
+_SPAM_PUBLISHED = re.compile(
+    r"(发布时间|发表时间)\s*[:：]\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}.{0,60}来自\s*\S{2,6}$"
+)
+_END_MARK = re.compile(
+    r"[(（]\s*(完|全文完|终)\s*[)）]\s*$|[(（][^()（）]{0,20}(社|网|报)[^()（）]{0,20}电[^()（）]{0,30}[)）]$"
+)
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+# Salad lifted from unrelated news shares ~5% of its character bigrams with the story; the story's
+# own paragraphs mostly share 20-50%. The last resort when neither the DOM (a box around the
+# injected block) nor typesetting (the story's paragraphs are indented, the salad is not) tells.
+SALAD_COHERENCE = 0.06
+
+
+def is_content(p: Para) -> bool:
+    """Looks like a sentence of running text (not a label, link or list item)."""
+    if p.content_key != p.text:  # cached per text: the rules ask this of every line many times
+        n = visible_len(p.text)
+        p.content = p.link_ratio <= 0.5 and (
+            (n >= 40 and punct_count(p.text) >= 2) or (n >= 15 and p.text[-1] in TERMINAL and "，" in p.text)
+        )
+        p.content_key = p.text
+    return p.content
+
+
+def _list_like(p: Para) -> bool:
+    """A recommendation-list line: a link, a list item, a timestamp or a short unpunctuated title."""
+    if p.link_ratio > 0.5 or _TIMESTAMP.fullmatch(p.text):
+        return True
+    n = visible_len(p.text)
+    if p.in_list and n <= 80 and not is_content(p):
+        return True
+    return n <= 50 and p.text[-1] not in "。！？!?" and not is_content(p)
+
+
+def _bigrams(text: str) -> Counter[str]:
+    out: Counter[str] = Counter()
+    for run in _CJK_RUN.findall(text):
+        out.update(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def coherence(text: str, story: Counter[str]) -> float:
+    """Share of a paragraph's character bigrams that the rest of the story also uses."""
+    own = _bigrams(text)
+    total = sum(own.values())
+    if not total:
+        return 0.0
+    hit = sum(min(c, story.get(g, 0)) for g, c in own.items())
+    return hit / total
+
+
+def _drop(p: Para, rule: str, out: Filtered) -> None:
+    if p.removed_by is None:
+        p.removed_by = rule
+        count_removed(out.removed, rule, p.text)
+
+
+def _alive(paras: list[Para]) -> list[int]:
+    return [i for i, p in enumerate(paras) if p.removed_by is None]
+
+
+def _headings(paras: list[Para], rules: RuleSet, out: Filtered) -> None:
+    pats = [(r.name, r.pattern) for r in rules.of("heading") if r.pattern]
+    if not pats:
+        return
+    i = 0
+    while i < len(paras):
+        p = paras[i]
+        # A heading another rule already took (相关推荐 is also a prompt) still opens its list.
+        name = next((nm for nm, pat in pats if len(p.text) <= 40 and pat.fullmatch(p.text)), None)
+        if name is None:
+            i += 1
+            continue
+        _drop(p, name, out)
+        j = i + 1
+        while j < len(paras) and (paras[j].removed_by is not None or _list_like(paras[j])):
+            _drop(paras[j], name, out)
+            j += 1
+        i = j
+
+
+def _spam_blocks(paras: list[Para], out: Filtered) -> None:
+    """Injected word salad: 《clickbait》 + 发布时间 … 来自X, then unrelated sentences."""
+    idx = _alive(paras)
+    for k, i in enumerate(idx):
+        p = paras[i]
+        if p.removed_by is not None:
+            continue
+        header: list[int] = []
+        nxt = idx[k + 1] if k + 1 < len(idx) else None
+        if _SPAM_TITLE.fullmatch(p.text) and nxt is not None and _PUBLISHED_LINE.match(paras[nxt].text):
+            header = [i, nxt]
+        elif _SPAM_PUBLISHED.match(p.text) and any(is_content(paras[j]) for j in idx[:k]):
+            header = [i]
+        if not header:
+            continue
+        start = idx.index(header[-1]) + 1
+        body = idx[start:]
+        story: Counter[str] = Counter()
+        for j in idx:
+            if j < header[0] and is_content(paras[j]):
+                story.update(_bigrams(paras[j].text))
+        if not story:  # the block opens the page: judge it against what follows it
+            for j in body[1:]:
+                if is_content(paras[j]):
+                    story.update(_bigrams(paras[j].text))
+        for j in header:
+            _drop(paras[j], "spam_block", out)
+        # Does the injected block sit in its own container? Then the container tells where it ends.
+        home = paras[header[-1]].group
+        groups = Counter(paras[j].group for j in idx if j not in header and is_content(paras[j]))
+        own_box = home >= 0 and groups.most_common(1)[0][0] != home if groups else False
+        story_paras = [
+            paras[j]
+            for j in idx
+            if j not in header and j != (body[0] if body else -1) and is_content(paras[j])
+        ]
+        indented = sum(1 for q in story_paras if q.indent)
+        for n, j in enumerate(body):
+            q = paras[j]
+            if q.removed_by is not None:
+                continue
+            if n == 0:
+                _drop(q, "spam_block", out)  # the salad paragraph itself
+                continue
+            if not is_content(q):
+                break
+            if own_box:
+                if q.group != home:
+                    break
+            elif indented * 2 > len(story_paras):
+                if q.indent:
+                    break  # typeset like the story's own paragraphs
+            elif coherence(q.text, story - _bigrams(q.text)) >= SALAD_COHERENCE:
+                break  # the story's own vocabulary resumes
+            _drop(q, "spam_block", out)
+
+
+def _timestamp_lists(paras: list[Para], out: Filtered) -> None:
+    idx = _alive(paras)
+    stamps = [k for k, i in enumerate(idx) if _TIMESTAMP.fullmatch(paras[i].text)]
+    if len(stamps) < 2:
+        return
+    # Group stamps that are at most two lines apart; a group of 2+ with short items between is a list.
+    groups: list[list[int]] = [[stamps[0]]]
+    for k in stamps[1:]:
+        if k - groups[-1][-1] <= 2:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    for g in groups:
+        if len(g) < 2:
+            continue
+        lo, hi = max(0, g[0] - 1), g[-1]
+        span = [idx[k] for k in range(lo, hi + 1)]
+        if all(_list_like(paras[i]) or visible_len(paras[i].text) <= 60 for i in span):
+            for i in span:
+                _drop(paras[i], "timestamp_list", out)
+    # Items that end with their own date (title 2026-01-17), three or more in a row.
+    run: list[int] = []
+    for i in [*_alive(paras), -1]:
+        if i >= 0 and _TRAILING_DATE.search(paras[i].text) and visible_len(paras[i].text) <= 80:
+            run.append(i)
+            continue
+        if len(run) >= 3:
+            for j in run:
+                _drop(paras[j], "timestamp_list", out)
+        run = []
+
+
+def _text_rules(paras: list[Para], rules: RuleSet, out: Filtered) -> None:
+    metas = [r for r in rules.of("meta") if r.pattern]
+    captions = [r for r in rules.of("caption") if r.pattern]
+    lines = [r for r in rules.of("line") if r.pattern]
+    phrases = [r for r in rules.of("phrase") if r.pattern]
+    tails = [r for r in rules.of("tail") if r.pattern]
+    for p in paras:
+        if p.removed_by is not None:
+            continue
+        text = p.text
+        n = len(text)
+        done = False
+        for r in metas:
+            assert r.pattern is not None
+            m = r.pattern.fullmatch(text) if n <= 120 else None
+            if m and r.field:
+                value = (m.group("value") or "").strip()
+                if value:
+                    out.meta.setdefault(r.field, value)
+                _drop(p, r.name, out)
+                done = True
+                break
+        if done:
+            continue
+        for r in lines:
+            assert r.pattern is not None
+            if n <= 200 and r.pattern.fullmatch(text):
+                _drop(p, r.name, out)
+                done = True
+                break
+        if done:
+            continue
+        for r in phrases:
+            assert r.pattern is not None
+            if n <= r.max_len and r.pattern.search(text):
+                _drop(p, r.name, out)
+                done = True
+                break
+        if done:
+            continue
+        for r in captions:
+            assert r.pattern is not None
+            if n <= 150 and not p.heading and (r.pattern.fullmatch(text) or (p.caption_hint and n >= 4)):
+                out.captions.append(text)
+                _drop(p, r.name, out)
+                done = True
+                break
+        if done:
+            continue
+        for r in tails:
+            assert r.pattern is not None
+            m = r.pattern.search(text)
+            if m and m.start() > 0:
+                cut = text[m.start() :]
+                if r.name.startswith("editor"):
+                    em = re.search(r"[:：]\s*([\u3400-\u9fff\U00020000-\U0003134f·A-Za-z]{2,8})", cut)
+                    if em:
+                        out.meta.setdefault("editor", em.group(1))
+                count_removed(out.removed, r.name, cut)
+                text = p.text = text[: m.start()].rstrip()
+                n = len(text)
+            elif m:
+                _drop(p, r.name, out)
+                break
+
+
+_TOKEN_SPLIT = re.compile(r"[\s|｜/·]+")
+
+
+def _widget_lines(paras: list[Para], rules: RuleSet, out: Filtered) -> None:
+    """Lines made only of widget tokens: 710人支持 浏览量：8680652 阅读原文 阅读 3498257 举报."""
+    pats = [
+        r.pattern for r in rules.of("line") if r.pattern and r.name in ("prompt", "counter", "end_marker")
+    ]
+    for p in paras:
+        if p.removed_by is not None or len(p.text) > 120:
+            continue
+        tokens = [t for t in _TOKEN_SPLIT.split(p.text) if t]
+        if len(tokens) >= 2 and all(t.isdigit() or any(pat.fullmatch(t) for pat in pats) for t in tokens):
+            _drop(p, "widget_line", out)
+
+
+def _structure(paras: list[Para], rules: RuleSet, out: Filtered) -> None:
+    if rules.enabled("link_dense"):
+        for p in paras:
+            if p.removed_by is None and p.link_chars and p.link_ratio > 0.5 and not is_content(p):
+                _drop(p, "link_dense", out)
+    if rules.enabled("after_footer"):
+        footer_at = next((i for i, p in enumerate(paras) if p.removed_by == "copyright_footer"), None)
+        if footer_at is not None:
+            for p in paras[footer_at + 1 :]:
+                if p.removed_by is None and not is_content(p) and visible_len(p.text) <= 80:
+                    _drop(p, "after_footer", out)
+
+
+def apply_rules(paras: list[Para], rules: RuleSet) -> Filtered:
+    """Mark what goes (``Para.removed_by``) and return the kept paragraphs with metadata and captions."""
+    out = Filtered(paras)
+    if rules.enabled("spam_block"):
+        _spam_blocks(paras, out)  # first: a list heading above it must not swallow its header lines
+    _text_rules(paras, rules, out)  # before lists, so footers and prompts keep their own names
+    _headings(paras, rules, out)
+    if rules.enabled("timestamp_list"):
+        _timestamp_lists(paras, out)
+    if rules.enabled("widget_line"):
+        _widget_lines(paras, rules, out)
+    _structure(paras, rules, out)
+    story_chars = sum(visible_len(p.text) for p in paras if p.removed_by is None and is_content(p))
+    if out.captions and story_chars < 80:
+        # A photo story: the caption IS the story, so it stays in the text.
+        for p in paras:
+            if p.removed_by == "caption":
+                p.removed_by = None
+        out.removed.pop("caption", None)
+        out.captions.clear()
+    kept: list[Para] = []
+    for p in paras:
+        if p.removed_by is None and p.text:
+            kept.append(p)
+        elif p.removed_by == "caption" and kept:
+            kept[-1].caption_next = True
+    out.paras = kept
+    return out
+
+
+def _key(text: str) -> str:
+    return "".join(text.split())
+
+
+EDGE_GAP = 4  # this many non-text paragraphs in a row separate the story from page furniture
+
+
+def _mark(p: Para, rule: str, removed: Counter[str]) -> None:
+    p.removed_by = rule
+    count_removed(removed, rule, p.text)
+
+
+def trim_edges(paras: list[Para], title: str | None, removed: Counter[str]) -> list[Para]:
+    """Cut page furniture the main block still holds before and after the story.
+
+    - everything up to a line repeating the headline (breadcrumbs, channel names above it);
+    - date/source header lines before the first paragraph of running text;
+    - segments separated from the story by EDGE_GAP+ non-text lines and carrying far less text.
+    """
+    if not paras:
+        return paras
+    tkey = _key(title) if title else ""
+    if len(tkey) >= 4:
+        for i, p in enumerate(paras[:12]):
+            if _key(p.text) == tkey:
+                for q in paras[:i]:
+                    _mark(q, "leading_chrome", removed)
+                _mark(p, "title_repeat", removed)
+                paras = paras[i + 1 :]
+                break
+    first = next((i for i, p in enumerate(paras) if is_content(p)), len(paras))
+    head: list[Para] = []
+    for p in paras[:first]:
+        if visible_len(p.text) <= 80 and _TIMESTAMP.search(p.text):
+            _mark(p, "header_line", removed)
+        else:
+            head.append(p)
+    paras = head + paras[first:]
+    if first == len(paras) or not paras:
+        return paras
+    # Segments of running text separated by long gaps; keep those carrying real weight.
+    segs: list[tuple[int, int, int]] = []  # (start, end, content chars)
+    start, gap, mass, last_content = 0, 0, 0, -1
+    for i, p in enumerate(paras):
+        if is_content(p):
+            if gap >= EDGE_GAP and last_content >= 0:
+                segs.append((start, last_content + 1, mass))
+                start, mass = last_content + 1, 0
+            gap = 0
+            mass += visible_len(p.text)
+            last_content = i
+        else:
+            gap += 1
+    segs.append((start, len(paras), mass))
+    if len(segs) > 1:
+        best = max(m for _, _, m in segs)
+        keep = [k for k, (_, _, m) in enumerate(segs) if m >= 0.3 * best]
+        lo, hi = segs[keep[0]][0], segs[keep[-1]][1]
+        if keep[-1] == len(segs) - 1:
+            hi = len(paras)
+        for q in paras[:lo]:
+            _mark(q, "leading_chrome", removed)
+        for q in paras[hi:]:
+            _mark(q, "trailing_chrome", removed)
+        paras = paras[lo:hi]
+    # The tail of the last kept segment: furniture after the last paragraph of running text.
+    last = max((i for i, p in enumerate(paras) if is_content(p)), default=len(paras) - 1)
+    tail = paras[last + 1 :]
+    if len(tail) >= EDGE_GAP - 1 or any(p.text[-1] in ":：>»" for p in tail):
+        for q in tail:
+            _mark(q, "trailing_chrome", removed)
+        paras = paras[: last + 1]
+    return paras
+
+
+def scan_meta(lines: list[str], rules: RuleSet) -> dict[str, str]:
+    """Metadata from credit lines outside the main block (an editor line under the article)."""
+    found: dict[str, str] = {}
+    for line in lines:
+        if len(line) > 120:
+            continue
+        for r in rules.of("meta"):
+            m = r.pattern.fullmatch(line) if r.pattern else None
+            if m and r.field and r.field not in found and (m.group("value") or "").strip():
+                found[r.field] = m.group("value").strip()
+    return found
+
+
+def ends_story(text: str) -> bool:
+    """An end marker: (完), a closing (新华社…电) line."""
+    return bool(_END_MARK.search(text))
+
+
+__all__ = ["PUNCT", "Filtered", "Para", "apply_rules", "coherence", "ends_story", "is_content"]

@@ -1,0 +1,259 @@
+"""Metadata: headline, publication time, canonical URL, dateline/agency/author, language."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from cleanfeed.extract.dom import clean_ws
+
+CHINA_TZ = timezone(timedelta(hours=8))
+# Separators between a headline and the site name in <title>.
+_TITLE_SEP = re.compile(r"\s*(?:_{1,}|\|{1,}|｜|--+|—+|–|-\s|\s-|::|：：|·\s|\s·\s|«|»)\s*")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = "[0-9０-９]"
+
+_PUB_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "publishtime",
+    "publish-date",
+    "article:published",
+    "datePublished",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "og:release_date",
+    "sailthru.date",
+    "weibo:article:create_at",
+    "release_date",
+    "article.published",
+)
+_DATETIME = re.compile(
+    rf"(?P<y>(?:19|20){_DIGIT}{{2}})\s*[-/.年]\s*(?P<m>{_DIGIT}{{1,2}})\s*[-/.月]\s*(?P<d>{_DIGIT}{{1,2}})\s*日?"
+    rf"(?:\s*(?:T|\s)?\s*(?P<H>{_DIGIT}{{1,2}})\s*[:：时]\s*(?P<M>{_DIGIT}{{2}})(?:\s*[:：分]\s*(?P<S>{_DIGIT}{{2}}))?)?"
+    r"(?P<tz>Z|[+-]\d{2}:?\d{2})?"
+)
+
+_AGENCIES = (
+    "新华社|新华网|中新社|中新网|中国新闻社|中国新闻网|人民网|人民日报|央视网|央视新闻|中央社|国际在线|"
+    "环球网|环球时报|光明网|中国日报网|中国网|中国经济网|法制网|经济日报|澎湃新闻|中广网|央广网|"
+    "[\u3400-\u9fff\U00020000-\U0003134f]{2,6}?(?:社|网|报|台|电视台|日报|晚报|时报)"
+)
+_DATELINE = re.compile(
+    rf"(?P<ju>据)?(?P<agency>{_AGENCIES})\s*(?:记者)?\s*(?P<place>[\u3400-\u9fff\U00020000-\U0003134f]{{0,10}}?)\s*"
+    rf"(?P<date>{_DIGIT}{{1,2}}\s*月\s*{_DIGIT}{{1,2}}\s*日)\s*(?:电|讯|消息)"
+)
+_AUTHOR_AFTER = re.compile(r"^\s*[(（]\s*(?P<a>[^()（）]{2,40})[)）]")
+_AUTHOR_INSIDE = re.compile(r"^\s*(?P<a>(?:记者|通讯员)[^()（）]{2,40})[)）]")
+_AUTHOR_LINE = re.compile(
+    r"^(?:本报|本刊|本台|本网)?(?:记者|通讯员|文|作者|撰文)\s*[/:：]?\s*(?P<a>[\u3400-\u9fff\U00020000-\U0003134f·]{2,4}(?:[\s、,，][\u3400-\u9fff\U00020000-\U0003134f·]{2,4}){0,4})$"
+)
+
+
+_SOURCE = re.compile(
+    r"(?:来源|稿源|出处|文章来源|本文来源|新闻来源|信息来源)\s*[:：]\s*(?P<src>[^\s|｜,，。:：()（）]{2,20})"
+)
+_TIME_SOURCE = re.compile(
+    r"\d{1,2}:\d{2}(?::\d{2})?\s+(?P<src>[\u3400-\u9fff\U00020000-\U0003134f]{2,10}(?:报|网|社|新闻|台|周刊|杂志|财经|日报|晚报))$"
+)
+_AUTHOR_FIELD = re.compile(
+    r"(?:作者|撰文|文)\s*[:：/]\s*(?P<a>[\u3400-\u9fff\U00020000-\U0003134f·]{2,4}(?:[、,，][\u3400-\u9fff\U00020000-\U0003134f·]{2,4}){0,3})"
+)
+_REPORTER_LINE = re.compile(
+    r"^(?P<ag>[\u3400-\u9fff\U00020000-\U0003134f]{2,8}?)?(?:本报|本刊|本台|本网)?(?:记者|通讯员)\s*[/:：]?\s*"
+    r"(?P<a>[\u3400-\u9fff\U00020000-\U0003134f·]{2,4}(?:[\s、,，][\u3400-\u9fff\U00020000-\U0003134f·]{2,4}){0,3})$"
+)
+
+
+@dataclass
+class Credits:
+    """Source (agency), author and editor found on credit lines around the story."""
+
+    agency: str | None = None
+    author: str | None = None
+
+
+def find_credits(lines: list[str]) -> Credits:
+    out = Credits()
+    for line in lines:
+        if len(line) > 120:
+            continue
+        if out.agency is None:
+            m = _SOURCE.search(line) or _TIME_SOURCE.search(line)
+            if m:
+                out.agency = m["src"]
+        if out.author is None:
+            m = _AUTHOR_FIELD.search(line)
+            r = _REPORTER_LINE.match(line)
+            if m:
+                out.author = clean_ws(m["a"])
+            elif r:
+                out.author = clean_ws(r["a"])
+                if out.agency is None and r["ag"] and re.search(r"(社|网|报|台|新闻|财经)$", r["ag"]):
+                    out.agency = r["ag"]
+    return out
+
+
+@dataclass
+class Dateline:
+    agency: str | None = None
+    dateline: str | None = None
+    author: str | None = None
+
+
+def _text(tree: LexborHTMLParser, selector: str) -> str | None:
+    node = tree.css_first(selector)
+    if node is None:
+        return None
+    text = clean_ws(node.text(deep=True))
+    return text or None
+
+
+def _meta(tree: LexborHTMLParser, *names: str) -> str | None:
+    wanted = {n.lower() for n in names}
+    for node in tree.css("meta"):
+        attrs = node.attributes
+        key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").strip().lower()
+        if key in wanted:
+            content = clean_ws(attrs.get("content") or "")
+            if content:
+                return content
+    return None
+
+
+def _norm_title(text: str) -> str:
+    return re.sub(r"[\s\u3000]+", "", text)
+
+
+def find_title(tree: LexborHTMLParser) -> str | None:
+    """The headline: an h1/og:title/heading that matches the start of <title>, else <title>'s first part."""
+    page_title = _text(tree, "title") or ""
+    og = _meta(tree, "og:title", "twitter:title")
+    segments = [s for s in _TITLE_SEP.split(page_title) if s and s.strip()]
+    first_seg = segments[0].strip() if segments else ""
+    cands: list[str] = []
+    for sel in ("h1", "h2", "h3", "[class*=title]", "[id*=title]"):
+        for node in tree.css(sel)[:8]:
+            t = clean_ws(node.text(deep=True))
+            if 4 <= len(t) <= 120:
+                cands.append(t)
+    if og:
+        cands.insert(0, og)
+    key_title = _norm_title(page_title)
+    best: str | None = None
+    for cand in cands:
+        k = _norm_title(cand)
+        if len(k) >= 4 and key_title.startswith(k) and (best is None or len(k) > len(_norm_title(best))):
+            best = cand
+    if best:
+        return best
+    for cand in cands:  # a heading naming the <title>'s first part (sites prefix the channel name)
+        k = _norm_title(cand)
+        if first_seg and len(k) >= 4 and (_norm_title(first_seg) in k or (k in key_title and len(k) >= 8)):
+            return cand
+    if len(_norm_title(first_seg)) >= 4:
+        return first_seg
+    for cand in cands:
+        return cand
+    return page_title or None
+
+
+def _int(s: str | None) -> int:
+    return int(s.translate(str.maketrans("０１２３４５６７８９", "0123456789"))) if s else 0
+
+
+def parse_datetime(text: str) -> datetime | None:
+    m = _DATETIME.search(text)
+    if not m:
+        return None
+    try:
+        y, mo, d = _int(m["y"]), _int(m["m"]), _int(m["d"])
+        dt = datetime(y, mo, d, _int(m["H"]), _int(m["M"]), _int(m["S"]))
+    except ValueError:
+        return None
+    tz = m["tz"]
+    if tz:
+        if tz == "Z":
+            return dt.replace(tzinfo=timezone.utc)
+        sign = 1 if tz[0] == "+" else -1
+        digits = tz[1:].replace(":", "")
+        try:
+            off = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+        except ValueError:
+            return dt.replace(tzinfo=CHINA_TZ)
+        return dt.replace(tzinfo=timezone(sign * off))
+    return dt.replace(tzinfo=CHINA_TZ)
+
+
+def find_published(tree: LexborHTMLParser, header_lines: list[str]) -> datetime | None:
+    """From publication meta tags, else the first date in the lines around the headline."""
+    value = _meta(tree, *_PUB_META)
+    if value:
+        dt = parse_datetime(value)
+        if dt:
+            return dt
+    for node in tree.css("time[datetime]")[:3]:
+        dt = parse_datetime(node.attributes.get("datetime") or "")
+        if dt:
+            return dt
+    for line in header_lines:
+        if len(line) <= 200:
+            dt = parse_datetime(line)
+            if dt:
+                return dt
+    return None
+
+
+def find_canonical(tree: LexborHTMLParser, url: str | None) -> str | None:
+    href = None
+    for node in tree.css("link[rel]"):
+        if "canonical" in (node.attributes.get("rel") or "").lower().split():
+            href = (node.attributes.get("href") or "").strip()
+            if href:
+                break
+    if not href:
+        href = _meta(tree, "og:url")
+    if not href:
+        return None
+    full = urljoin(url, href) if url else href
+    return full if urlsplit(full).scheme in ("http", "https") else None
+
+
+def find_dateline(paras: list[str]) -> Dateline:
+    """Agency, dateline and reporters from the first paragraphs (or a closing (新华社…电 记者X) line)."""
+    for text in (*paras[:3], *paras[-2:]):
+        m = _DATELINE.search(text[:80])
+        if not m:
+            continue
+        agency = m["agency"]
+        dateline = text[m.start("agency") : m.end()]
+        rest = text[m.end() :]
+        author = None
+        am = _AUTHOR_AFTER.match(rest) or _AUTHOR_INSIDE.match(rest)
+        if am:
+            author = clean_ws(re.sub(r"(?:本报|本台)?(?:记者|通讯员|实习生)", " ", am["a"])) or None
+        return Dateline(agency, clean_ws(dateline), author)
+    for text in paras[:3]:
+        am = _AUTHOR_LINE.match(text)
+        if am:
+            return Dateline(author=clean_ws(am["a"]))
+    return Dateline()
+
+
+def detect_lang(text: str, tree: LexborHTMLParser) -> str | None:
+    sample = text[:2000]
+    letters = len(_LETTER.findall(sample))
+    if letters and len(_CJK.findall(sample)) / letters > 0.3:
+        return "zh"
+    html = tree.css_first("html")
+    lang = (html.attributes.get("lang") or "").strip() if html else ""
+    return lang.split("-")[0].lower() or None if lang else None

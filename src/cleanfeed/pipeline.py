@@ -1,0 +1,211 @@
+"""Stages and the batch run: sources -> fetch -> clean -> stages (dedup) -> JSONL + manifest -> state.
+
+A stage is an object with ``process(article) -> article`` that raises ``Drop(reason)``; ``Pipeline`` owns the
+iteration, counts what goes in, out and is dropped per stage and reason, and turns unexpected errors into
+``internal_error`` drops so one bad page never stops a batch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import logging
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from cleanfeed.clean import clean_html
+from cleanfeed.decode import decode_html
+from cleanfeed.errors import Drop
+from cleanfeed.extract import RuleSet
+from cleanfeed.models import Article, Page
+from cleanfeed.state import connect
+
+log = logging.getLogger(__name__)
+
+
+class Stage(Protocol):
+    name: str
+
+    def process(self, article: Article) -> Article: ...
+
+
+@dataclass
+class StageCounts:
+    seen: int = 0
+    kept: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"in": self.seen, "out": self.kept, "dropped": dict(sorted(self.dropped.items()))}
+
+
+class Pipeline:
+    """Runs ``stages`` in order over one article at a time, counting per stage and drop reason."""
+
+    def __init__(self, stages: Sequence[Stage]) -> None:
+        self.stages = list(stages)
+        self.counts: dict[str, StageCounts] = {s.name: StageCounts() for s in self.stages}
+
+    def count(self, stage: str) -> StageCounts:
+        return self.counts.setdefault(stage, StageCounts())
+
+    def process(self, article: Article) -> Article:
+        """The article after every stage; raises ``Drop`` (reason prefixed by nothing) when one drops it."""
+        for stage in self.stages:
+            c = self.counts[stage.name]
+            c.seen += 1
+            try:
+                article = stage.process(article)
+            except Drop as drop:
+                c.dropped[drop.reason] += 1
+                raise
+            except Exception as exc:  # a stage bug must cost one page, not the batch
+                c.dropped["internal_error"] += 1
+                log.exception("stage %s failed on %s", stage.name, article.url)
+                raise Drop("internal_error", f"{stage.name}: {type(exc).__name__}: {exc}") from exc
+            c.kept += 1
+        return article
+
+
+# -- cleaning ----------------------------------------------------------------------------------------------
+def _clean_params() -> frozenset[str]:
+    try:
+        return frozenset(inspect.signature(clean_html).parameters)
+    except (TypeError, ValueError):
+        return frozenset()
+
+
+def clean_page(page: Page, rules: RuleSet | None = None) -> Article:
+    """``clean_html`` on a fetched page, passing the header charset and site rules when supported.
+
+    Before ``clean_html`` grew ``header_charset=`` we decode here with that charset; same result.
+    """
+    params = _clean_params()
+    url = page.final_url or page.url
+    kwargs: dict[str, Any] = {}
+    html: bytes | str = page.body
+    if page.charset:
+        if "header_charset" in params:
+            kwargs["header_charset"] = page.charset
+        else:
+            html = decode_html(page.body, page.charset)[0]
+    if rules and "rules" in params:
+        kwargs["rules"] = rules
+    art = clean_html(html, url=url, **kwargs)
+    art.url = url
+    art.source = page.source
+    art.fetched_at = page.fetched_at
+    return art.finalize()
+
+
+def clean_job(page: Page, rules: RuleSet | None) -> Article | tuple[str, str]:
+    """Process-pool entry point: exceptions with custom ``__init__`` do not pickle, so a drop is a tuple."""
+    try:
+        return clean_page(page, rules)
+    except Drop as drop:
+        return (drop.reason, drop.detail)
+    except Exception as exc:  # clean_html should only raise Drop; never let a page kill a worker
+        return ("internal_error", f"{type(exc).__name__}: {exc}")
+
+
+# -- dedup -------------------------------------------------------------------------------------------------
+class DedupIndexLike(Protocol):
+    def match(self, article: Article) -> Any: ...
+    def add(self, article: Article, original: bool) -> None: ...
+    def late_links(self, original_article: Article) -> list[Any]: ...
+    def close(self) -> None: ...
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    if hasattr(obj, "model_dump"):
+        return dict(obj.model_dump(mode="json"))
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    if isinstance(obj, dict):
+        return dict(obj)
+    return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+
+
+class DedupStage:
+    """Marks duplicates (``duplicate_of``/``dup_kind``/``similarity``/``dup_share``) and feeds the index.
+
+    It never drops: routing (``separate`` vs ``mark``) is the writer's job. ``links`` collects late-original
+    link records (reposts already emitted that a newly arrived original matches) for ``links.jsonl``.
+    """
+
+    name = "dedup"
+
+    def __init__(self, index: DedupIndexLike) -> None:
+        self.index = index
+        self.links: list[dict[str, Any]] = []
+
+    def process(self, article: Article) -> Article:
+        m = self.index.match(article)
+        own = {article.url, article.canonical_url}
+        if m is not None and m.duplicate_of not in own:  # a redone page must not match its earlier self
+            article.duplicate_of = m.duplicate_of
+            article.dup_kind = m.kind
+            article.similarity = m.similarity
+            article.dup_share = getattr(m, "share", None)
+        self.index.add(article, original=article.original)
+        if article.original:
+            for link in self.index.late_links(article):
+                rec = _as_dict(link)
+                rec.setdefault("original_id", article.id)
+                rec.setdefault("original_url", article.url)
+                self.links.append(rec)
+        return article
+
+
+@dataclass
+class DedupHandle:
+    """An open dedup index on its own connection (committed just before the state)."""
+
+    stage: DedupStage | None
+    conn: sqlite3.Connection | None
+    status: str
+
+    def commit(self) -> None:
+        if self.conn is not None and self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        if self.stage is not None:
+            try:
+                self.stage.index.close()
+            except Exception:  # closing must not mask the run's own outcome
+                log.exception("closing the dedup index failed")
+        if self.conn is not None:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            self.conn.close()
+
+
+def open_dedup(
+    enabled: bool, path: Path, factory: Callable[[sqlite3.Connection], Any] | None = None
+) -> DedupHandle:
+    """Open ``cleanfeed.dedup.DedupIndex`` in a transaction; switch dedup off (logged) if unavailable."""
+    if not enabled:
+        return DedupHandle(None, None, "off: disabled in config")
+    if factory is None:
+        try:
+            factory = importlib.import_module("cleanfeed.dedup").DedupIndex
+        except (ImportError, AttributeError) as exc:
+            log.warning("dedup switched off: cleanfeed.dedup.DedupIndex unavailable (%s)", exc)
+            return DedupHandle(None, None, f"off: unavailable ({type(exc).__name__})")
+    conn = connect(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        index = factory(conn)
+    except Exception as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.close()
+        log.warning("dedup switched off: cannot open the index at %s (%s: %s)", path, type(exc).__name__, exc)
+        return DedupHandle(None, None, f"off: {type(exc).__name__}: {exc}")
+    return DedupHandle(DedupStage(index), conn, "on")

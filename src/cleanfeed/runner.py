@@ -1,0 +1,477 @@
+"""One batch run (``cleanfeed run``): lock, recover, crawl, write, commit.
+
+Crash safety: the run row is committed as ``running`` before any output; URL outcomes and the dedup index
+accumulate in open transactions; the output files are fsynced and renamed, then the index and the state are
+committed. A run killed at any point leaves a folder whose run is not ``committed``: the next run deletes it
+and redoes its pages, so the committed folders together hold every record exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import shutil
+import tempfile
+import time
+from collections import Counter, defaultdict, deque
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import httpx
+
+from cleanfeed.errors import CleanfeedError, Drop, FetchError
+from cleanfeed.extract import RuleSet
+from cleanfeed.fetch import Fetcher
+from cleanfeed.models import Article, Page
+from cleanfeed.pipeline import DedupHandle, Pipeline, Stage, clean_job, open_dedup
+from cleanfeed.settings import FeedSource, Settings, SitemapSource, Source
+from cleanfeed.sources import Item, iter_source
+from cleanfeed.state import DONE, State, StateLock
+from cleanfeed.write import OutputError, RunWriter, discard_folder
+
+log = logging.getLogger(__name__)
+
+MAX_PENDING = 5000  # queued URLs across hosts: bounds memory on 100k-URL sitemaps
+
+
+class Progress(Protocol):
+    def update(self, done: int, queued: int) -> None: ...
+
+
+@dataclass
+class RunResult:
+    run_id: int | None
+    folder: Path | None
+    counts: dict[str, int]
+    failed_pages: int
+    failed_sources: list[str]
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_pages and not self.failed_sources
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+def _folder_name(run_id: int) -> str:
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-run{run_id:06d}"
+
+
+class _HostQueues:
+    """Per-host queues drained by at most ``per_host`` workers each: one slow host cannot block the others."""
+
+    def __init__(self, per_host: int, handle: Any) -> None:
+        self.per_host = per_host
+        self.handle = handle
+        self.queues: dict[str, deque[Item]] = {}
+        self.active: Counter[str] = Counter()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.pending = 0
+        self.space = asyncio.Event()
+        self.space.set()
+
+    async def put(self, item: Item) -> None:
+        while self.pending >= MAX_PENDING:
+            self.space.clear()
+            await self.space.wait()
+        host = urlsplit(item.url).netloc.lower()
+        self.queues.setdefault(host, deque()).append(item)
+        self.pending += 1
+        if self.active[host] < self.per_host:
+            self.active[host] += 1
+            task = asyncio.create_task(self._worker(host))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _worker(self, host: str) -> None:
+        q = self.queues[host]
+        try:
+            while q:
+                item = q.popleft()
+                self.pending -= 1
+                self.space.set()
+                await self.handle(item)
+        finally:
+            self.active[host] -= 1
+
+    async def join(self) -> None:
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks))
+
+
+class _Run:
+    """The mutable state of one run; ``crawl()`` is the async part."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        state: State,
+        writer: RunWriter,
+        dedup: DedupHandle,
+        *,
+        sources: list[Source],
+        limit: int | None,
+        transport: httpx.AsyncBaseTransport | None,
+        progress: Progress | None,
+    ) -> None:
+        self.s = settings
+        self.state = state
+        self.writer = writer
+        self.dedup = dedup
+        self.sources = sources
+        self.limit = limit
+        self.transport = transport
+        self.progress = progress
+        stages: list[Stage] = [dedup.stage] if dedup.stage is not None else []
+        self.pipeline = Pipeline(stages)
+        self.counts: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.per_source: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        for src in sources:
+            self.per_source[src.name] = Counter()
+        self.source_errors: dict[str, list[str]] = {s.name: [] for s in sources}
+        self.timings: dict[str, float] = {}
+        self.claimed: set[str] = set()
+        self.enqueued = 0
+        self.limited = False
+        self.failed_pages = 0
+        self.pool: ProcessPoolExecutor | None = None
+        self.fetch_stats: dict[str, int] = {}
+        self._rules: dict[str, RuleSet | None] = {s.name: s.ruleset() for s in sources}
+        self.fetcher: Fetcher  # set by crawl()
+
+    def _time(self, key: str, t0: float) -> None:
+        self.timings[key] = self.timings.get(key, 0.0) + time.perf_counter() - t0
+
+    # -- records ------------------------------------------------------------------------------------------
+    def _emit(self, art: Article, stream: str) -> None:
+        t0 = time.perf_counter()
+        self.writer.article(art, stream)
+        self._time("write_s", t0)
+        self.counts[stream] += 1
+        self.per_source[art.source or ""][stream] += 1
+
+    def _reject(
+        self,
+        item: Item,
+        reason: str,
+        status: str,
+        error: str | None = None,
+        validators: dict[str, str | None] | None = None,
+        **fields: Any,
+    ) -> None:
+        self.reasons[reason] += 1
+        art = Article.rejected(reason, url=item.url, source=item.source, original=item.original, **fields)
+        self._emit(art, "rejects")
+        self.state.record(item.url, item.source, status, error=error or reason, **(validators or {}))
+
+    def _tick(self) -> None:
+        if self.progress is not None:
+            done = self.counts["articles"] + self.counts["duplicates"] + self.counts["rejects"]
+            self.progress.update(done, self.enqueued)
+
+    # -- one item -----------------------------------------------------------------------------------------
+    async def handle(self, item: Item) -> None:
+        try:
+            await self._handle(item)
+        except OutputError:
+            raise
+        except Exception as exc:  # our bug must cost one page, not the run
+            log.exception("internal error on %s", item.url)
+            self._reject(item, "internal_error", "failed", f"{type(exc).__name__}: {exc}")
+        self._tick()
+
+    async def _handle(self, item: Item) -> None:
+        prev = self.state.get(item.url)
+        if item.local:
+            page = Page(
+                url=item.url,
+                source=item.source,
+                body=item.body or b"",
+                charset=item.charset,
+                fetched_at=item.fetched_at or datetime.now(timezone.utc),
+            )
+        else:
+            fetch = self.pipeline.count("fetch")
+            fetch.seen += 1
+            t0 = time.perf_counter()
+            try:
+                revisit = prev is not None and prev.status == "ok"
+                res = await self.fetcher.fetch(
+                    item.url,
+                    etag=prev.etag if revisit and prev else None,
+                    last_modified=prev.last_modified if revisit and prev else None,
+                )
+            except FetchError as exc:
+                fetch.dropped[exc.reason] += 1
+                blocked = exc.reason in ("robots_disallowed", "blocked_address")
+                if not blocked:
+                    self.failed_pages += 1
+                self._reject(
+                    item,
+                    f"fetch:{exc.reason}",
+                    "blocked" if blocked else "failed",
+                    f"{exc.reason}: {exc.detail}" if exc.detail else exc.reason,
+                    fetched_at=datetime.now(timezone.utc),
+                )
+                return
+            finally:
+                self._time("fetch_s", t0)
+            fetch.kept += 1
+            if res.page is None:  # 304: nothing new, nothing written
+                self.counts["not_modified"] += 1
+                self.state.record(item.url, item.source, "ok")
+                return
+            page = res.page
+            page.source = item.source
+        self.counts["processed"] += 1
+        src_rules = self._rules.get(item.source)
+        clean = self.pipeline.count("clean")
+        clean.seen += 1
+        t0 = time.perf_counter()
+        if self.pool is not None:
+            out = await asyncio.get_running_loop().run_in_executor(self.pool, clean_job, page, src_rules)
+        else:
+            out = clean_job(page, src_rules)
+        self._time("clean_s", t0)
+        validators = {"etag": page.headers.get("etag"), "last_modified": page.headers.get("last-modified")}
+        if isinstance(out, tuple):
+            clean.dropped[out[0]] += 1
+            self._reject(
+                item,
+                out[0],
+                "rejected",
+                f"{out[0]}: {out[1]}" if out[1] else out[0],
+                validators,
+                fetched_at=page.fetched_at,
+            )
+            return
+        clean.kept += 1
+        art = out
+        art.original = item.original
+        t0 = time.perf_counter()
+        try:
+            art = self.pipeline.process(art)
+        except Drop as drop:
+            self.reasons[drop.reason] += 1
+            art.reject_reason = drop.reason
+            self._emit(art, "rejects")
+            self.state.record(item.url, item.source, "rejected", error=drop.reason, **validators)
+            return
+        finally:
+            self._time("dedup_s", t0)
+        stage = self.dedup.stage
+        if stage is not None and stage.links:
+            for link in stage.links:
+                self.writer.link(link)
+                self.counts["links"] += 1
+            stage.links.clear()
+        dup = art.duplicate_of is not None and self.s.dedup.policy == "separate"
+        self._emit(art, "duplicates" if dup else "articles")
+        self.state.record(item.url, item.source, "ok", content_hash=art.content_hash, **validators)
+
+    # -- sources ------------------------------------------------------------------------------------------
+    async def _produce(self, src: Source, queues: _HostQueues) -> None:
+        entries: list[tuple[str, str | None, str | None]] = []
+
+        async def fetch_entry(url: str) -> bytes | None:
+            prev = self.state.get(url)
+            res = await self.fetcher.fetch(
+                url,
+                etag=prev.etag if prev else None,
+                last_modified=prev.last_modified if prev else None,
+                any_type=True,
+            )
+            if res.page is None:
+                return None
+            entries.append((url, res.etag, res.last_modified))
+            return res.page.body
+
+        def on_error(where: str, exc: Exception) -> None:
+            self.source_errors[src.name].append(f"{where}: {exc}")
+
+        try:
+            if isinstance(src, FeedSource | SitemapSource) or src.kind == "urls":
+                for url in self.state.failed_urls(src.name, self.s.fetch.max_failures):
+                    if not await self._offer(Item(url, src.name, src.original), queues):
+                        return
+            async for item in iter_source(src, self.s, fetch_entry, on_error):
+                if not await self._offer(item, queues):
+                    return
+        except CleanfeedError as exc:
+            reason = getattr(exc, "reason", type(exc).__name__)
+            log.warning("source %s failed: %s", src.name, exc)
+            self.source_errors[src.name].append(f"{reason}: {exc}")
+            return
+        # Validators of feeds/sitemaps are kept only when every entry was taken (not cut by --limit),
+        # else a 304 next run would hide the entries not yet done.
+        if not self.limited:
+            for url, etag, last_modified in entries:
+                self.state.record(url, src.name, "entry", etag=etag, last_modified=last_modified)
+
+    async def _offer(self, item: Item, queues: _HostQueues) -> bool:
+        """Queue ``item`` unless already claimed or done; False once ``--limit`` is reached."""
+        if self.limit is not None and self.enqueued >= self.limit:
+            self.limited = True
+            return False
+        if item.url in self.claimed:
+            return True
+        self.claimed.add(item.url)
+        prev = self.state.get(item.url)
+        if prev is not None and not self.s.fetch.revisit and (prev.status in DONE or prev.status == "entry"):
+            self.counts["skipped"] += 1
+            return True
+        if prev is not None and prev.status == "failed" and prev.failures >= self.s.fetch.max_failures:
+            self.counts["given_up"] += 1
+            return True
+        self.enqueued += 1
+        if item.local:
+            await self.handle(item)  # already in hand: no host to be polite to
+        else:
+            await queues.put(item)
+        return True
+
+    async def crawl(self) -> None:
+        workers = self.s.fetch.workers
+        if workers:
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            async with Fetcher(self.s.fetch, transport=self.transport) as fetcher:
+                self.fetcher = fetcher
+                queues = _HostQueues(self.s.fetch.per_host_concurrency, self.handle)
+                producers = [asyncio.create_task(self._produce(src, queues)) for src in self.sources]
+                try:
+                    await asyncio.gather(*producers)
+                    await queues.join()
+                except BaseException:
+                    for t in [*producers, *queues.tasks]:
+                        t.cancel()
+                    await asyncio.gather(*producers, *queues.tasks, return_exceptions=True)
+                    raise
+                self.fetch_stats = dict(fetcher.stats)
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(cancel_futures=True)
+
+    def manifest(self, run_id: int | None, folder: str, started: datetime, t_start: float) -> dict[str, Any]:
+        return {
+            "run_id": run_id,
+            "folder": folder,
+            "started": started.isoformat(timespec="seconds"),
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "counts": dict(sorted(self.counts.items())),
+            "reject_reasons": dict(sorted(self.reasons.items())),
+            "stages": {
+                name: self.pipeline.count(name).as_dict()
+                for name in ["fetch", "clean", *(s.name for s in self.pipeline.stages)]
+            },
+            "sources": {
+                name: {"counts": dict(c), "errors": self.source_errors[name]}
+                for name, c in self.per_source.items()
+            },
+            "failed_pages": self.failed_pages,
+            "failed_sources": sorted(n for n, e in self.source_errors.items() if e),
+            "limited": self.limited,
+            "dedup": {"status": self.dedup.status, "policy": self.s.dedup.policy},
+            "fetch": self.fetch_stats,
+            "timings": {k: round(v, 3) for k, v in sorted(self.timings.items())}
+            | {"total_s": round(time.perf_counter() - t_start, 3)},
+        }
+
+
+def run(
+    settings: Settings,
+    *,
+    limit: int | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run every source (or only ``source``) once. Raises ``LockHeld``, ``OutputError``, ``ConfigError``.
+
+    ``dry_run`` does all the work but writes no output and leaves the state as it was.
+    """
+    sources = [settings.source(source)] if source else list(settings.sources)
+    t_start = time.perf_counter()
+    started = datetime.now(timezone.utc)
+    lock = StateLock(settings.state_path)
+    lock.acquire()
+    try:
+        with State(settings.state_path) as state:
+            out_dir = settings.output_dir
+            if not dry_run:
+                for stale in state.unfinished_runs():
+                    log.warning(
+                        "discarding unfinished run %d (%s); its pages are redone", stale.id, stale.folder
+                    )
+                    if stale.folder:
+                        discard_folder(out_dir / stale.folder)
+                    state.mark_run(stale.id, "abandoned")
+            scratch = Path(tempfile.mkdtemp(prefix="cleanfeed-dry-")) if dry_run else None
+            run_id: int | None = None
+            if scratch is not None:
+                folder = scratch / "run"
+            else:
+                run_id, name = state.start_run(_folder_name)
+                folder = out_dir / name
+            try:
+                writer = RunWriter(folder, compress=settings.output.gzip)
+            except OutputError:
+                if run_id is not None:
+                    state.mark_run(run_id, "failed")
+                raise
+            dedup = open_dedup(settings.dedup.enabled, settings.index_path)
+            job = _Run(
+                settings,
+                state,
+                writer,
+                dedup,
+                sources=sources,
+                limit=limit,
+                transport=transport,
+                progress=progress,
+            )
+            try:
+                state.begin()
+                asyncio.run(job.crawl())
+                manifest = job.manifest(run_id, folder.name, started, t_start)
+                writer.finish(manifest)
+                if dry_run:
+                    state.rollback()
+                else:
+                    dedup.commit()  # index before state: a crash between them only redoes pages
+                    assert run_id is not None
+                    state.commit_run(run_id, manifest["counts"])
+            except BaseException:
+                writer.discard()
+                state.rollback()
+                if run_id is not None:
+                    state.mark_run(run_id, "failed")
+                raise
+            finally:
+                dedup.close()
+                if scratch is not None:
+                    shutil.rmtree(scratch, ignore_errors=True)
+            log.info(
+                "run finished",
+                extra={"event": "run_finished", "folder": str(folder), "counts": manifest["counts"]},
+            )
+            return RunResult(
+                run_id=run_id,
+                folder=None if dry_run else folder,
+                counts=manifest["counts"],
+                failed_pages=job.failed_pages,
+                failed_sources=manifest["failed_sources"],
+                manifest=manifest,
+            )
+    finally:
+        lock.release()

@@ -1,0 +1,327 @@
+"""End to end: ``cleanfeed run`` against a real HTTP server on 127.0.0.1 serving the fixture site."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cleanfeed.cli import main
+from cleanfeed.state import StateLock
+from conftest import SiteServer, write_config
+
+ARTICLES = {f"/news/a{i}.html" for i in range(1, 7)} | {"/news/gbk.html"}
+REJECTS = {
+    "/private/secret.html": "fetch:robots_disallowed",
+    "/status/404": "fetch:status_404",
+    "/status/500": "fetch:status_500",
+    "/image.png": "fetch:content_type",
+}
+
+
+def read_run(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name in ("articles", "duplicates", "rejects", "links"):
+        path = folder / f"{name}.jsonl"
+        out[name] = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return out
+
+
+def run_folders(tmp: Path) -> list[Path]:
+    out = tmp / "out"
+    return sorted(p for p in out.iterdir() if p.is_dir()) if out.exists() else []
+
+
+def path_of(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+def test_first_run_writes_every_page_once(site: SiteServer, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, site.base)
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 1  # failing pages -> exit 1
+    [folder] = run_folders(tmp_path)
+    recs = read_run(folder)
+    assert {path_of(r["url"]) for r in recs["articles"]} == ARTICLES
+    assert [path_of(r["url"]) for r in recs["duplicates"]] == ["/repost/r1.html"]
+    assert recs["duplicates"][0]["duplicate_of"].endswith("/news/a1.html")
+    assert {path_of(r["url"]): r["reject_reason"] for r in recs["rejects"]} == REJECTS
+    every = [r["id"] for stream in ("articles", "duplicates", "rejects") for r in recs[stream]]
+    assert len(every) == len(set(every)) == len(ARTICLES) + 1 + len(REJECTS)
+    # the redirect was followed, the GBK page decoded from its header charset alone
+    a3 = next(r for r in recs["articles"] if r["url"].endswith("/news/a3.html"))
+    assert "老旧小区" in a3["text"]
+    gbk = next(r for r in recs["articles"] if r["url"].endswith("/news/gbk.html"))
+    assert "先进制造业" in gbk["text"] and "\ufffd" not in gbk["text"]
+    assert site.hits["/private/secret.html"] == 0  # robots.txt obeyed
+    assert site.hits["/status/500"] == 2  # retried once (retries = 1)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["articles"] == len(ARTICLES)
+    assert manifest["reject_reasons"]["fetch:status_404"] == 1
+    assert manifest["stages"]["fetch"]["dropped"]["robots_disallowed"] == 1
+    assert not list(folder.glob("*.part"))
+
+
+def test_second_run_fetches_nothing_new_and_writes_no_record_twice(site: SiteServer, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, site.base)
+    main(["run", "--config", str(cfg), "--log-format", "json"])
+    site.hits.clear()
+    site.requests.clear()
+    main(["run", "--config", str(cfg), "--log-format", "json"])
+    second = read_run(run_folders(tmp_path)[-1])
+    assert second["articles"] == [] and second["duplicates"] == []
+    # only the failed pages are tried again; feeds and sitemaps answer 304 to a conditional GET
+    assert {path_of(r["url"]) for r in second["rejects"]} == set(REJECTS) - {"/private/secret.html"}
+    fetched = {p for p, _ in site.requests}
+    assert not fetched & (ARTICLES | {"/repost/r1.html"})
+    feed_req = [h for p, h in site.requests if p == "/feed.xml"]
+    assert feed_req and feed_req[0].get("if-none-match")
+
+
+def test_failed_page_is_retried_and_recovers(site: SiteServer, tmp_path: Path) -> None:
+    sources = f"""
+[[sources]]
+name = "list"
+kind = "urls"
+urls = ["{site.base}/flaky.html", "{site.base}/news/a2.html"]
+"""
+    cfg = write_config(tmp_path, site.base, sources=sources)
+    state = {"up": False}
+
+    def flaky(h: Any) -> None:
+        if state["up"]:
+            body = (Path(__file__).parent / "fixtures/site/news/a5.html").read_bytes()
+            SiteServer.send(
+                h,
+                200,
+                body.replace(b"{{base}}/news/a5", b"{{base}}/flaky"),
+                {"Content-Type": "text/html; charset=utf-8"},
+            )
+        else:
+            SiteServer.send(h, 503, b"busy", {"Retry-After": "0"})
+
+    site.routes["/flaky.html"] = flaky
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 1
+    state["up"] = True
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 0
+    first, second = (read_run(f) for f in run_folders(tmp_path))
+    assert [r["reject_reason"] for r in first["rejects"]] == ["fetch:status_503"]
+    assert [path_of(r["url"]) for r in second["articles"]] == ["/flaky.html"]
+    with sqlite3.connect(tmp_path / "state/state.db") as conn:
+        row = conn.execute("SELECT status, failures FROM urls WHERE url LIKE '%flaky%'").fetchone()
+    conn.close()
+    assert row == ("ok", 0)
+
+
+def test_second_concurrent_run_exits_75(
+    site: SiteServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = write_config(tmp_path, site.base)
+    (tmp_path / "state").mkdir()
+    with StateLock(tmp_path / "state/state.db"):
+        assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 75
+    assert "another cleanfeed run" in capsys.readouterr().err
+    assert run_folders(tmp_path) == []
+    assert site.hits.total() == 0
+
+
+def test_limit_then_rest(site: SiteServer, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, site.base)
+    main(["run", "--config", str(cfg), "--log-format", "json", "--limit", "3", "--source", "sitemap"])
+    main(["run", "--config", str(cfg), "--log-format", "json", "--source", "sitemap"])
+    first, second = (read_run(f) for f in run_folders(tmp_path))
+    n1 = sum(len(first[s]) for s in ("articles", "duplicates", "rejects"))
+    urls = [r["url"] for run in (first, second) for s in ("articles", "duplicates") for r in run[s]]
+    assert n1 == 3
+    assert {path_of(u) for u in urls} == {
+        "/news/a1.html",
+        "/news/a4.html",
+        "/news/a5.html",
+        "/news/a6.html",
+        "/repost/r1.html",
+    }
+    assert len(urls) == len(set(urls))
+
+
+def test_dry_run_writes_nothing(site: SiteServer, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, site.base)
+    main(["run", "--config", str(cfg), "--log-format", "json", "--dry-run"])
+    assert run_folders(tmp_path) == []
+    main(["run", "--config", str(cfg), "--log-format", "json"])  # the state did not move: all is new
+    assert len(read_run(run_folders(tmp_path)[0])["articles"]) == len(ARTICLES)
+
+
+def test_mark_policy_keeps_duplicates_in_articles(site: SiteServer, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, site.base, extra='[dedup]\npolicy = "mark"\n')
+    main(["run", "--config", str(cfg), "--log-format", "json", "--source", "sitemap"])
+    recs = read_run(run_folders(tmp_path)[0])
+    assert recs["duplicates"] == []
+    marked = [r for r in recs["articles"] if r["duplicate_of"]]
+    assert [path_of(r["url"]) for r in marked] == ["/repost/r1.html"]
+
+
+def test_late_original_is_linked(site: SiteServer, tmp_path: Path) -> None:
+    """The repost arrives first (run 1), its original later (run 2): a link record says so."""
+    sources = f"""
+[[sources]]
+name = "portal"
+kind = "urls"
+urls = ["{site.base}/repost/r1.html"]
+
+[[sources]]
+name = "agency"
+kind = "urls"
+original = true
+urls = ["{site.base}/news/a1.html"]
+"""
+    cfg = write_config(tmp_path, site.base, sources=sources)
+    main(["run", "--config", str(cfg), "--log-format", "json", "--source", "portal"])
+    main(["run", "--config", str(cfg), "--log-format", "json", "--source", "agency"])
+    first, second = (read_run(f) for f in run_folders(tmp_path))
+    assert [path_of(r["url"]) for r in first["articles"]] == ["/repost/r1.html"]
+    assert len(second["links"]) == 1
+    assert "r1.html" in json.dumps(second["links"][0])
+
+
+def test_slow_drip_page_times_out(site: SiteServer, tmp_path: Path) -> None:
+    sources = f"""
+[[sources]]
+name = "list"
+kind = "urls"
+urls = ["{site.base}/slow", "{site.base}/news/a2.html", "{site.base}/loop"]
+"""
+    cfg = write_config(tmp_path, site.base, sources=sources, fetch={"retries": 0, "deadline": 1})
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 1
+    recs = read_run(run_folders(tmp_path)[0])
+    assert {path_of(r["url"]): r["reject_reason"] for r in recs["rejects"]} == {
+        "/slow": "fetch:timeout",
+        "/loop": "fetch:too_many_redirects",
+    }
+    assert len(recs["articles"]) == 1
+
+
+def test_unwritable_output_exits_75_and_keeps_state(site: SiteServer, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, site.base)
+    (tmp_path / "out").write_text("a file where the output folder should be")
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 75
+    with sqlite3.connect(tmp_path / "state/state.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM urls").fetchone()[0] == 0
+        assert conn.execute("SELECT status FROM runs").fetchall() == [("failed",)]
+    conn.close()
+
+
+def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[fetch]\ntimout = 5\n", encoding="utf-8")
+    assert main(["run", "--config", str(cfg)]) == 2
+    assert "fetch.timout" in capsys.readouterr().err
+
+
+def test_sources_command_lists_sources(
+    site: SiteServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = write_config(tmp_path, site.base)
+    assert main(["sources", "--config", str(cfg), "--log-format", "json"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[:3] for line in out] == [
+        ["feed", "feed", "original"],
+        ["sitemap", "sitemap", "repost"],
+    ]
+    assert site.hits.total() == 0  # listing fetches nothing
+
+
+def test_subprocess_run_logs_json_lines(site: SiteServer, tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, site.base)
+    env = {**os.environ, "CLEANFEED_FETCH__RETRIES": "0"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "cleanfeed", "run", "--config", str(cfg)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    json_lines = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
+    assert any(rec.get("event") == "run_finished" for rec in json_lines)
+    assert site.hits["/status/500"] == 1  # the env override reached the fetcher
+    assert "output:" in proc.stderr
+
+
+def test_full_disk_exits_75_and_the_next_run_redoes_everything(site: SiteServer, tmp_path: Path) -> None:
+    """A file-size limit makes writes fail like a full disk (EFBIG instead of ENOSPC)."""
+    cfg = write_config(tmp_path, site.base)
+    code = (
+        "import resource, signal, sys\n"
+        "from cleanfeed.cli import main\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (6000, 6000))\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "run", "--config", str(cfg), "--log-format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 75, proc.stderr
+    assert "state unchanged" in proc.stderr
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 1
+    folders = run_folders(tmp_path)
+    assert len(folders) == 1  # the failed run left nothing behind
+    assert {path_of(r["url"]) for r in read_run(folders[0])["articles"]} == ARTICLES
+
+
+def test_revisit_uses_conditional_get_and_a_304_costs_nothing(site: SiteServer, tmp_path: Path) -> None:
+    cfg = write_config(
+        tmp_path,
+        site.base,
+        fetch={"revisit": True},
+        sources=f"""
+[[sources]]
+name = "list"
+kind = "urls"
+urls = ["{site.base}/news/a1.html", "{site.base}/news/a2.html"]
+""",
+    )
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 0
+    site.requests.clear()
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 0
+    second = run_folders(tmp_path)[-1]
+    assert all(v == [] for v in read_run(second).values())
+    assert sorted(h.get("if-none-match", "") != "" for p, h in site.requests if p.startswith("/news/")) == [
+        True,
+        True,
+    ]
+    manifest = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["not_modified"] == 2
+
+
+def test_gzip_output(site: SiteServer, tmp_path: Path) -> None:
+    import gzip
+
+    cfg = write_config(
+        tmp_path,
+        site.base,
+        extra="[output]\ngzip = true\n",
+        sources=f"""
+[[sources]]
+name = "list"
+kind = "urls"
+urls = ["{site.base}/news/a1.html"]
+""",
+    )
+    text = cfg.read_text(encoding="utf-8").replace('[output]\ndir = "out"\n', "", 1)
+    cfg.write_text(
+        text.replace("[output]\ngzip = true", '[output]\ndir = "out"\ngzip = true'), encoding="utf-8"
+    )
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 0
+    [folder] = run_folders(tmp_path)
+    [line] = gzip.decompress((folder / "articles.jsonl.gz").read_bytes()).decode("utf-8").splitlines()
+    assert json.loads(line)["url"].endswith("/news/a1.html")

@@ -1,0 +1,80 @@
+"""State: schema migrations, URL outcomes, runs, and the flock."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cleanfeed.errors import LockHeld
+from cleanfeed.state import SCHEMA_VERSION, State, StateLock
+
+
+def test_schema_version_and_wal(tmp_path: Path) -> None:
+    with State(tmp_path / "s.db") as st:
+        assert st.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert st.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with State(tmp_path / "s.db") as st:  # reopening migrates nothing
+        assert st.counts() == {}
+
+
+def test_newer_schema_refused(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "s.db")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer"):
+        State(tmp_path / "s.db")
+
+
+def test_record_upserts_and_counts_failures(tmp_path: Path) -> None:
+    with State(tmp_path / "s.db") as st:
+        st.record("http://a/1", "src", "failed", error="timeout")
+        st.record("http://a/1", "src", "failed", error="timeout")
+        got = st.get("http://a/1")
+        assert got is not None and got.failures == 2 and got.status == "failed"
+        assert st.failed_urls("src", max_failures=3) == ["http://a/1"]
+        assert st.failed_urls("src", max_failures=2) == []
+        st.record("http://a/1", "src", "ok", etag='"e"', content_hash="h")
+        got = st.get("http://a/1")
+        assert got is not None and (got.status, got.failures, got.etag) == ("ok", 0, '"e"')
+        st.record("http://a/1", "src", "ok")  # a 304 keeps the validators
+        got = st.get("http://a/1")
+        assert got is not None and got.etag == '"e"' and got.content_hash == "h"
+
+
+def test_run_transaction_rolls_back_unless_committed(tmp_path: Path) -> None:
+    with State(tmp_path / "s.db") as st:
+        run_id, folder = st.start_run(lambda i: f"run{i}")
+        assert folder == f"run{run_id}"
+        st.begin()
+        st.record("http://a/1", "src", "ok")
+    with State(tmp_path / "s.db") as st:  # closed without commit: the URL is not recorded
+        assert st.get("http://a/1") is None
+        assert [r.folder for r in st.unfinished_runs()] == ["run1"]
+        st.mark_run(1, "abandoned")
+        run_id, _ = st.start_run(lambda i: f"run{i}")
+        st.begin()
+        st.record("http://a/1", "src", "ok")
+        st.commit_run(run_id, {"articles": 1})
+    with State(tmp_path / "s.db") as st:
+        assert st.get("http://a/1") is not None and st.unfinished_runs() == []
+
+
+def test_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
+    state = tmp_path / "s.db"
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from cleanfeed.state import StateLock; from cleanfeed.errors import LockHeld\n"
+        "try:\n    StateLock(Path(sys.argv[1])).acquire()\nexcept LockHeld:\n    sys.exit(75)\n"
+    )
+    with StateLock(state) as lock:
+        assert lock.path == tmp_path / "s.db.lock"
+        with pytest.raises(LockHeld):
+            StateLock(state).acquire()
+        held = subprocess.run([sys.executable, "-c", code, str(state)], check=False)
+        assert held.returncode == 75
+    free = subprocess.run([sys.executable, "-c", code, str(state)], check=False)
+    assert free.returncode == 0
