@@ -16,7 +16,6 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -302,23 +301,28 @@ def _query_worker(path: str, n_index: int, n_query: int, out: Any) -> None:
     lat: list[float] = []
     hits: Counter[str] = Counter()
     with DedupIndex(path) as idx:
-        t0 = time.perf_counter()
+        cpu: list[float] = []
+        t0, c0 = time.perf_counter(), time.process_time()
         for j, (kind, text) in enumerate(queries):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             m = idx.match(Article(url=f"https://q.test/{j}", text=text))
             lat.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
             hits[f"{kind}:{'linked' if m else 'none'}"] += 1
-        total = time.perf_counter() - t0
-        t1 = time.perf_counter()
+        total, total_cpu = time.perf_counter() - t0, time.process_time() - c0
+        c1 = time.process_time()
         for _, text in queries[:500]:
             fingerprint(text)
-        fp_only = (time.perf_counter() - t1) / min(500, len(queries))
+        fp_only = (time.process_time() - c1) / min(500, len(queries))
     lat.sort()
     out.put(
         {
             "docs_per_s": len(queries) / total,
+            "docs_per_cpu_s": len(queries) / total_cpu,
             "p50_ms": lat[len(lat) // 2] * 1e3,
             "p99_ms": lat[int(len(lat) * 0.99)] * 1e3,
+            "cpu_p50_ms": sorted(cpu)[len(cpu) // 2] * 1e3,
+            "cpu_p99_ms": sorted(cpu)[int(len(cpu) * 0.99)] * 1e3,
             "fp_ms": fp_only * 1e3,
             "rss_mib": _rss_peak_mib(),
             "rss_start_mib": rss0,
@@ -338,15 +342,14 @@ def query_stats(path: Path, n_index: int, n_query: int) -> dict[str, Any]:
 
 
 # -- the section --------------------------------------------------------------------------------------------
-def run(ctx: Any, sizes: list[int] | None = None) -> str:
+def quality_section(ctx: Any) -> list[str]:
     folds = ds.build(seed=7, shared=ctx.shared, quick=ctx.quick)
     t0 = time.perf_counter()
     results = _evaluate(folds)
     t_eval = time.perf_counter() - t0
     baselines = {f"MinHash 5-gram J≥{t}": _baseline(folds, t) for t in (0.7, 0.5)}
     n_cases = sum(len(f.cases) for f in folds)
-    parts = [
-        "## Dedup (bench_dedup)\n",
+    return [
         "Command: `.venv/bin/python bench/run.py --only bench_dedup"
         + (" --quick" if ctx.quick else "")
         + "`\n",
@@ -359,6 +362,12 @@ def run(ctx: Any, sizes: list[int] | None = None) -> str:
         "",
         f"_Quality run: {n_cases} queries in {t_eval:.1f} s._\n",
     ]
+
+
+def run(ctx: Any, sizes: list[int] | None = None, keep: bool = False, quality: bool = True) -> str:
+    parts = ["## Dedup (bench_dedup)\n"]
+    if quality:
+        parts += quality_section(ctx)
     sizes = sizes or ([20_000] if ctx.quick else [100_000, 1_000_000])
     parts.append("### Speed and memory (synthetic index, fingerprint + query, one core)\n")
     parts.append(
@@ -367,30 +376,37 @@ def run(ctx: Any, sizes: list[int] | None = None) -> str:
         "quarter spam-wrapped copies and a quarter heavy spins of indexed articles; the time covers "
         "`normalize_text`, fingerprinting and `match` (candidates, verification).\n"
     )
+    load = os.getloadavg()
     parts.append(
-        "| index size | build | on disk | stopped keys | docs/s | fingerprint only | p50 | p99 | peak RSS | "
+        f"Load average when the speed runs started: {load[0]:.1f} on {os.cpu_count()} cores "
+        "(a shared machine: per-core figures scale with the share of a core the run actually got).\n"
+    )
+    parts.append(
+        "| index size | build | on disk | stopped keys | fingerprint + query | fingerprint only (CPU) | "
+        "p50 wall / CPU | p99 wall / CPU | peak RSS | "
         "near copies linked | spins linked | new linked |"
     )
     parts.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
         path = ctx.work / f"dedup_{n}.db"
-        b = build_index(path, n)
+        if keep and path.exists():  # --keep: reuse the index a previous run built
+            b = {"build_s": float("nan"), "bytes": path.stat().st_size, "stopped": -1}
+        else:
+            b = build_index(path, n)
         s = query_stats(path, n, 2000)
         h = s["hits"]
         parts.append(
             f"| {n:,} | {b['build_s']:.0f} s | {b['bytes'] / 2**20:.0f} MiB "
-            f"({b['bytes'] / max(1, n):.0f} B/doc) | "
-            f"{b['stopped']:,} | {s['docs_per_s']:.0f} | {s['fp_ms']:.2f} ms | {s['p50_ms']:.2f} ms | "
-            f"{s['p99_ms']:.2f} ms | {s['rss_mib']:.0f} MiB | {h.get('near:linked', 0)}/500 | "
+            f"({b['bytes'] / max(1, n):.0f} B/doc) | {b['stopped']:,} | "
+            f"{s['docs_per_s']:.0f} wall, {s['docs_per_cpu_s']:.0f} per CPU-s | {s['fp_ms']:.2f} ms | "
+            f"{s['p50_ms']:.2f} / {s['cpu_p50_ms']:.2f} ms | {s['p99_ms']:.2f} / {s['cpu_p99_ms']:.2f} ms | "
+            f"{s['rss_mib']:.0f} MiB | {h.get('near:linked', 0)}/500 | "
             f"{h.get('spun:linked', 0)}/500 | {h.get('new:linked', 0)}/1000 |"
         )
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        if not keep:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
     return "\n".join(parts) + "\n"
-
-
-def _items(n: int) -> Iterator[int]:  # pragma: no cover - kept for interactive use
-    yield from range(n)
 
 
 if __name__ == "__main__":
@@ -400,6 +416,10 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--sizes", type=int, nargs="*")
+    ap.add_argument("--speed-only", action="store_true", help="skip the quality section")
+    ap.add_argument(
+        "--keep", action="store_true", help="keep the built indexes in bench/_work and reuse them"
+    )
     args = ap.parse_args()
 
     @dataclass
@@ -412,4 +432,11 @@ if __name__ == "__main__":
     shared = ROOT.parent / "shared"
     work = ROOT / "bench" / "_work"
     work.mkdir(parents=True, exist_ok=True)
-    print(run(_Ctx(ROOT, shared if shared.is_dir() else None, work, args.quick), args.sizes))
+    print(
+        run(
+            _Ctx(ROOT, shared if shared.is_dir() else None, work, args.quick),
+            args.sizes,
+            args.keep,
+            not args.speed_only,
+        )
+    )

@@ -55,6 +55,7 @@ class Score:
     leaks: Counter[str] = field(default_factory=Counter)
     kind_injected: Counter[str] = field(default_factory=Counter)
     kind_leaked: Counter[str] = field(default_factory=Counter)
+    slowest: list[tuple[float, str]] = field(default_factory=list)  # (seconds, page), worst first
 
     @property
     def leak_rate(self) -> float:
@@ -181,11 +182,15 @@ def run_trafilatura(html: str) -> str | None:
     return f"{title}\n{text}" if text else None
 
 
-def evaluate(pages: list[BenchPage], extractor: Callable[[str], str | None]) -> Score:
+def evaluate(pages: list[BenchPage], extractor: Callable[[str], str | None], progress: bool = False) -> Score:
     sc = Score()
     t0 = time.perf_counter()
-    for page in pages:
+    for i, page in enumerate(pages):
+        if progress and i and i % 50 == 0:
+            print(f"  ... {i}/{len(pages)} pages, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        t1 = time.perf_counter()
         after = extractor(page.html)
+        sc.slowest.append((time.perf_counter() - t1, page.name))
         if after is None:
             sc.dropped += 1
             after = ""
@@ -200,6 +205,7 @@ def evaluate(pages: list[BenchPage], extractor: Callable[[str], str | None]) -> 
                 sc.kind_leaked[kind] += len(c)
                 sc.leaks[text] += 1
     sc.seconds = time.perf_counter() - t0
+    sc.slowest = sorted(sc.slowest, reverse=True)[:5]
     return sc
 
 
@@ -273,15 +279,16 @@ def main() -> int:
         sets["daniel-zh-dev"] = build_pages(0, shared=shared)
     results: dict[str, dict[str, Score]] = {}
     for set_name, pages in sets.items():
-        results[set_name] = {"cleanfeed": evaluate(pages, run_cleanfeed)}
+        results[set_name] = {"cleanfeed": evaluate(pages, run_cleanfeed, progress=True)}
         if args.trafilatura and not args.quick:
-            results[set_name]["trafilatura"] = evaluate(pages, run_trafilatura)
+            results[set_name]["trafilatura"] = evaluate(pages, run_trafilatura, progress=True)
     for set_name, by_ex in results.items():
         for ex, sc in by_ex.items():
             print(
                 f"{set_name:18} {ex:12} pages={len(sets[set_name]):4d} leak={_pct(sc.leak_rate):>8} "
                 f"F1={sc.mean_f1:.3f} dropped={sc.dropped} ({sc.seconds:.1f} s)"
             )
+            print("  slowest: " + ", ".join(f"{name} {sec:.1f} s" for sec, name in sc.slowest[:3]))
         sc = by_ex["cleanfeed"]
         print(
             "  leak by kind: "

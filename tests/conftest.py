@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import random
 import sys
 import threading
@@ -173,6 +174,14 @@ class SiteServer:
         self.send(h, 200, body, headers)
 
 
+@pytest.fixture(autouse=True)
+def _no_cleanfeed_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``CLEANFEED_*`` variables of the developer's shell must not change what a test sees."""
+    for name in list(os.environ):
+        if name.startswith("CLEANFEED_"):
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture
 def site() -> Iterator[SiteServer]:
     server = SiteServer()
@@ -183,11 +192,18 @@ def site() -> Iterator[SiteServer]:
 
 
 def write_config(
-    tmp: Path, base: str, *, sources: str | None = None, extra: str = "", fetch: dict[str, Any] | None = None
+    tmp: Path,
+    base: str,
+    *,
+    sources: str | None = None,
+    extra: str = "",
+    fetch: dict[str, Any] | None = None,
+    output: str = "",
 ) -> Path:
     """A config for the fixture site: fast politeness settings, loopback allowed, state and output in tmp.
 
-    ``fetch`` overrides ``[fetch]`` keys; ``extra`` is appended as more TOML tables (``[dedup]`` ...).
+    ``fetch`` overrides ``[fetch]`` keys; ``output`` adds ``[output]`` lines; ``extra`` is appended as more
+    TOML tables (``[dedup]`` ...).
     """
     if sources is None:
         sources = f"""
@@ -217,6 +233,7 @@ url = "{base}/sitemap_index.xml"
     text = f"""
 [output]
 dir = "out"
+{output}
 [state]
 path = "state/state.db"
 [fetch]

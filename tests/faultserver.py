@@ -123,13 +123,14 @@ class FaultServer:
         self.custom: dict[str, tuple[str, dict[str, str], bytes]] = {}
         self.stop = threading.Event()
         self._lock = threading.Lock()
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._sock = socket.socket(family, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self._sock.listen(128)
         self._sock.settimeout(0.1)
         self.host, self.port = host, self._sock.getsockname()[1]
-        self.base = f"http://{host}:{self.port}"
+        self.base = f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)
         self._thread.start()
 

@@ -311,3 +311,16 @@ def test_shared_site_boilerplate_is_not_a_partial_copy(tmp_path: Path) -> None:
             verify(doc(page.text), doc(firsts[0] + "\n" + disclaimer)) is not None
         )  # the text alone says partial
         assert idx.match(page) is None  # the index knows the shared part is on every page
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_canonical_is_idempotent_and_blind_to_spacing_and_punctuation(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    base = text("seed_003_lead")[:400]
+    noisy = "".join(
+        ch + (rng.choice(["", "", " ", "、", "，", "\u3000", "“"]) if ch != "\n" else "") for ch in base
+    )
+    assert canonical(canonical(base)) == canonical(base)
+    assert canonical(noisy).replace("\n", "") == canonical(base).replace("\n", "")

@@ -169,3 +169,19 @@ def test_coherence_separates_the_story_from_word_salad() -> None:
     )
     assert coherence("浙江人工智能产业发展迅速，新质生产力不断壮大。", story) > 0.3
     assert coherence("艾哈迈德整合还会影响武器和弹药的采购，国博西路在原青松路基础上修建。", story) < 0.06
+
+
+def test_every_rule_name_in_removed_is_documented_in_the_table() -> None:
+    from pathlib import Path
+
+    names = set(RuleSet.default().names())
+    pages = sorted((Path(__file__).parent / "fixtures" / "pages").glob("*.html"))
+    seen: set[str] = set()
+    for page in pages:
+        try:
+            for art in cleanfeed.clean_html_all(page.read_bytes()):
+                seen |= set(art.removed)
+        except cleanfeed.Drop:
+            continue
+    assert seen, "the fixture pages exercise the rules"
+    assert seen <= names, f"undocumented rule names: {seen - names}"

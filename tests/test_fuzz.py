@@ -8,8 +8,8 @@ Asserted contracts:
 - ``normalize_text(str)``: never raises on any ``str`` (lone surrogates included); the result is UTF-8
   encodable, contains no ``\\r`` and no empty line (its documented "one paragraph per line, no empty
   lines"), and is a fixed point: ``normalize_text(normalize_text(x)) == normalize_text(x)``.
-- every call finishes within 2 s (hang detection, not a speed test) and, for clean_html, the tracemalloc peak
-  stays under a sanity bound.
+- every call finishes within 2 s of CPU time (hang detection, not a speed test) and, for clean_html, the
+  tracemalloc peak stays under a sanity bound.
 
 The default run is derandomized (reproducible in CI) with a few hundred examples per property; the ``slow``
 variants explore randomly with many more.
@@ -31,7 +31,7 @@ from cleanfeed.decode import decode_html
 from helpers.hostile import documented_drop_reasons
 
 DEADLINE_S = 2.0
-FAST = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+FAST = settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 SLOW = settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
 
 CHARSET_LABELS = st.sampled_from(
@@ -81,12 +81,13 @@ def html_soup(draw: st.DrawFn) -> str:
 
 
 def _timed(fn: Callable[[], object]) -> object:
-    t0 = time.monotonic()
+    # CPU time of this process: a busy machine (other test runs on the 2 cores) cannot fail the deadline.
+    t0 = time.process_time()
     try:
         return fn()
     finally:
-        elapsed = time.monotonic() - t0
-        assert elapsed < DEADLINE_S, f"call took {elapsed:.1f} s"
+        elapsed = time.process_time() - t0
+        assert elapsed < DEADLINE_S, f"call took {elapsed:.1f} s CPU"
 
 
 def _check_decode(data: bytes, label: str | None) -> None:

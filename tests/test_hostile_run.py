@@ -72,7 +72,10 @@ def _sitemap(doctype: str, ref: str, good: str, enc: str) -> bytes:
     return xml.encode(enc)
 
 
-@pytest.mark.parametrize("enc", ["utf-8", "utf-16", pytest.param("utf-32", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "enc",
+    ["utf-8", pytest.param("utf-16", marks=pytest.mark.slow), pytest.param("utf-32", marks=pytest.mark.slow)],
+)
 def test_feed_and_sitemap_entities_never_expand(server: FaultServer, tmp_path: Path, enc: str) -> None:
     sources = []
     docs = _docs(server.base)

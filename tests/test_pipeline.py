@@ -166,3 +166,35 @@ def test_clean_page_uses_header_charset_and_final_url() -> None:
 
 def test_clean_job_returns_drops_as_tuples() -> None:
     assert clean_job(Page(url="http://a/x", body=b""), None) == ("empty", "")
+
+
+def test_run_with_an_injected_transport(tmp_path: Path) -> None:
+    """``cleanfeed.run(settings, transport=...)``: the whole run over ``httpx.MockTransport``, no sockets."""
+    import httpx
+
+    import cleanfeed
+
+    site = Path(__file__).parent / "fixtures" / "site"
+    base = "http://127.0.0.1:9"
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        path = req.url.path
+        if path == "/robots.txt":
+            return httpx.Response(404)
+        file = site / path.lstrip("/")
+        if not file.is_file():
+            return httpx.Response(404)
+        body = file.read_bytes().replace(b"{{base}}", base.encode())
+        ctype = "application/xml" if path.endswith(".xml") else "text/html; charset=utf-8"
+        return httpx.Response(200, content=body, headers={"content-type": ctype})
+
+    settings = cleanfeed.load_settings(
+        None,
+        output={"dir": str(tmp_path / "out")},
+        state={"path": str(tmp_path / "state.db")},
+        fetch={"per_host_delay": 0, "retries": 0, "allow_private_hosts": ["127.0.0.1"]},
+        sources=[{"name": "s", "kind": "sitemap", "url": f"{base}/sitemap-news.xml"}],
+    )
+    result = cleanfeed.run(settings, transport=httpx.MockTransport(handler))
+    assert result.exit_code == 0 and result.counts["articles"] == 2
+    assert result.folder is not None and (result.folder / "manifest.json").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import sqlite3
@@ -304,24 +305,88 @@ urls = ["{site.base}/news/a1.html", "{site.base}/news/a2.html"]
 
 
 def test_gzip_output(site: SiteServer, tmp_path: Path) -> None:
-    import gzip
-
-    cfg = write_config(
-        tmp_path,
-        site.base,
-        extra="[output]\ngzip = true\n",
-        sources=f"""
+    sources = f"""
 [[sources]]
 name = "list"
 kind = "urls"
 urls = ["{site.base}/news/a1.html"]
-""",
-    )
-    text = cfg.read_text(encoding="utf-8").replace('[output]\ndir = "out"\n', "", 1)
-    cfg.write_text(
-        text.replace("[output]\ngzip = true", '[output]\ndir = "out"\ngzip = true'), encoding="utf-8"
-    )
+"""
+    cfg = write_config(tmp_path, site.base, output="gzip = true", sources=sources)
     assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 0
     [folder] = run_folders(tmp_path)
     [line] = gzip.decompress((folder / "articles.jsonl.gz").read_bytes()).decode("utf-8").splitlines()
     assert json.loads(line)["url"].endswith("/news/a1.html")
+
+
+def test_sources_urls_lists_what_a_run_would_do(
+    site: SiteServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = write_config(tmp_path, site.base)
+    assert (
+        main(["sources", "--config", str(cfg), "--log-format", "json", "--urls", "--source", "sitemap"]) == 0
+    )
+    before = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert {(w, path_of(u)) for _, w, u in before} == {
+        ("fetch", p)
+        for p in ("/news/a4.html", "/news/a1.html", "/news/a5.html", "/news/a6.html", "/repost/r1.html")
+    }
+    assert site.page_hits() == 0  # feeds and sitemaps only
+    main(["run", "--config", str(cfg), "--log-format", "json", "--source", "sitemap"])
+    capsys.readouterr()
+    main(["sources", "--config", str(cfg), "--log-format", "json", "--urls", "--source", "sitemap"])
+    after = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert {w for _, w, _ in after} == {"skip (ok)"}
+
+
+def test_cleaning_in_a_worker_process_gives_the_same_records(site: SiteServer, tmp_path: Path) -> None:
+    results = []
+    for workers in (0, 1):
+        sub = tmp_path / f"w{workers}"
+        sub.mkdir()
+        cfg = write_config(sub, site.base, fetch={"workers": workers})
+        main(["run", "--config", str(cfg), "--log-format", "json", "--source", "sitemap"])
+        recs = read_run(run_folders(sub)[0])
+        results.append(sorted((r["url"], r["text"], r["duplicate_of"]) for s in recs.values() for r in s))
+    assert results[0] == results[1] and len(results[0]) == 5
+
+
+def test_command_line_set_beats_env(
+    site: SiteServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = write_config(tmp_path, site.base)
+    monkeypatch.setenv("CLEANFEED_FETCH__RETRIES", "3")
+    args = [
+        "run",
+        "--config",
+        str(cfg),
+        "--log-format",
+        "json",
+        "--set",
+        "fetch.retries=0",
+        "--source",
+        "feed",
+    ]
+    assert main(args) == 1
+    assert site.hits["/status/500"] == 1
+    assert main(["run", "--config", str(cfg), "--set", "fetch.retries"]) == 2
+
+
+def test_a_failing_source_is_recorded_and_the_run_goes_on(site: SiteServer, tmp_path: Path) -> None:
+    sources = f"""
+[[sources]]
+name = "gone"
+kind = "feed"
+url = "{site.base}/status/404"
+
+[[sources]]
+name = "ok"
+kind = "urls"
+urls = ["{site.base}/news/a2.html"]
+"""
+    cfg = write_config(tmp_path, site.base, sources=sources)
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 1
+    [folder] = run_folders(tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["failed_sources"] == ["gone"]
+    assert "status_404" in manifest["sources"]["gone"]["errors"][0]
+    assert len(read_run(folder)["articles"]) == 1

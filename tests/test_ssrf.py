@@ -235,7 +235,8 @@ def test_no_dns_rebinding_between_check_and_connect(
     real = socket.getaddrinfo
 
     def rebinding(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
-        if str(host).rstrip(".") == "rebind.test":
+        name = host.decode() if isinstance(host, bytes) else str(host)  # anyio passes bytes
+        if name.rstrip(".") == "rebind.test":
             calls["n"] += 1
             ip = "127.0.0.1" if calls["n"] == 1 else "127.0.0.2"
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))]
@@ -298,3 +299,21 @@ def test_allow_listed_name_is_reachable(
     result = cleanfeed.run(cleanfeed.load_settings(cfg))
     assert result.exit_code == 0, result.manifest
     assert marker(1) in "".join(str(r.get("text")) for r in read_all(tmp_path / "out")["articles"])
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+def test_ipv6_loopback_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, allowed: bool) -> None:
+    try:
+        v6 = FaultServer(host="::1")
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback: {exc}")
+    with v6:
+        monkeypatch.chdir(tmp_path)
+        fetch = {"allow_private_hosts": ["::1"] if allowed else ["127.0.0.1"]}
+        cfg = write_config(
+            tmp_path, [{"name": "s", "kind": "urls", "urls": [v6.url("/good/1.html")]}], fetch=fetch
+        )
+        cleanfeed.run(cleanfeed.load_settings(cfg))
+        delivered = marker(1) in "".join(str(r.get("text")) for r in read_all(tmp_path / "out")["articles"])
+        assert delivered == allowed
+        assert (v6.connections > 0) == allowed, f"connections: {v6.connections}"

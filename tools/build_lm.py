@@ -15,6 +15,8 @@ again in its Traditional forms, because the repair runs before Traditional -> Si
 ``words.tsv.gz`` -- log P(word) for the jieba words with frequency >= 20 (and their Traditional
 forms); the repair ranks candidate readings by their best word segmentation.
 
+``trad_chars.txt`` -- characters changed by OpenCC t2s that jieba's Simplified words never use.
+
 ``readings.tsv.gz`` -- tone-marked pinyin readings per character from **pypinyin**'s
 ``pinyin_dict`` (pypinyin 0.55, MIT licence); used to strip "(fā)"-style annotations only when
 the syllable is a reading of the character it follows.
@@ -106,6 +108,22 @@ def build_words(min_freq: int) -> dict[str, float]:
     return {w: math.log(n / total) for w, n in counts.items() if len(w) <= 4}
 
 
+def build_trad_chars() -> str:
+    """Characters that only occur in Traditional text: changed by OpenCC t2s and absent from
+    jieba's (Simplified) dictionary words. Used for the cheap "is this Traditional?" check."""
+    import opencc
+
+    seen: Counter[str] = Counter()
+    for word, freq in _words():
+        for ch in word:
+            seen[ch] += freq
+    # jieba's list holds a few Traditional words too; a character must be common to count
+    simplified = {ch for ch, n in seen.items() if n >= 200}
+    han = [chr(cp) for cp in range(0x4E00, 0xA000)]
+    conv = opencc.OpenCC("t2s").convert("\n".join(han)).split("\n")
+    return "".join(c for c, s in zip(han, conv, strict=True) if s != c and c not in simplified)
+
+
 def build_readings() -> dict[str, list[str]]:
     from pypinyin.pinyin_dict import pinyin_dict  # build-time only
 
@@ -124,17 +142,31 @@ def main() -> int:
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     uni, bi = build_lm(args.top_bigrams)
-    lines = ["#charlm v2 source=jieba-0.42.1-dict.txt(MIT)+opencc-s2t(Apache-2.0)"]
-    lines += [f"{c}\t{u:.2f}\t{e:.2f}\t{st:.2f}" for c, (u, e, st) in sorted(uni.items())]
-    lines += [f"{ab}\t{lp:.2f}" for ab, lp in sorted(bi.items())]
+    # Layout (fast to parse: four str.split calls): header, then sections separated by blank
+    # lines -- characters, their "logP logEnd logStart" triples, bigrams, their log-probs.
+    cs = sorted(uni)
+    bs = sorted(bi)
+    lines = [
+        "#charlm v3 source=jieba-0.42.1-dict.txt(MIT)+opencc-s2t(Apache-2.0)",
+        "".join(cs),
+        "",
+        " ".join(f"{uni[c][0]:.2f} {uni[c][1]:.2f} {uni[c][2]:.2f}" for c in cs),
+        "",
+        " ".join(bs),
+        "",
+        " ".join(f"{bi[b]:.2f}" for b in bs),
+    ]
     # mtime=0 keeps the gzip bytes reproducible, so a rebuild with the same inputs is a no-op diff
     with gzip.GzipFile(OUT / "charlm.tsv.gz", "wb", compresslevel=9, mtime=0) as fh:
         fh.write(("\n".join(lines) + "\n").encode("utf-8"))
     words = build_words(args.min_word_freq)
-    wlines = ["#words source=jieba-0.42.1-dict.txt(MIT)+opencc-s2t(Apache-2.0)"]
-    wlines += [f"{w}\t{lp:.2f}" for w, lp in sorted(words.items())]
+    ws = sorted(words)
+    wlines = ["#words v2 source=jieba-0.42.1-dict.txt(MIT)+opencc-s2t(Apache-2.0)", " ".join(ws), ""]
+    wlines.append(" ".join(f"{words[w]:.2f}" for w in ws))
     with gzip.GzipFile(OUT / "words.tsv.gz", "wb", compresslevel=9, mtime=0) as fh:
         fh.write(("\n".join(wlines) + "\n").encode("utf-8"))
+    trad = build_trad_chars()
+    (OUT / "trad_chars.txt").write_text(trad + "\n", encoding="utf-8")
     readings = build_readings()
     rlines = ["#readings source=pypinyin-0.55-pinyin_dict(MIT)"]
     rlines += [f"{c}\t{','.join(r)}" for c, r in sorted(readings.items())]

@@ -13,7 +13,7 @@ from cleanfeed.clean import clean_html, clean_html_all
 from cleanfeed.dedup import DedupIndex
 from cleanfeed.errors import CleanfeedError, ConfigError, Drop, FetchError, LockHeld
 from cleanfeed.models import Article, Page
-from cleanfeed.normalize import normalize_text
+from cleanfeed.normalize import normalize_report, normalize_text
 from cleanfeed.runner import RunResult, run
 from cleanfeed.settings import Settings, load_settings
 
@@ -34,6 +34,7 @@ __all__ = [
     "clean_html",
     "clean_html_all",
     "load_settings",
+    "normalize_report",
     "normalize_text",
     "run",
 ]

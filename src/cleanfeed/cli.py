@@ -19,8 +19,8 @@ from cleanfeed.dedup.load import load_originals
 from cleanfeed.errors import ConfigError, Drop, LockHeld
 from cleanfeed.log import RichProgress, is_tty, setup_logging
 from cleanfeed.models import Article
-from cleanfeed.runner import run
-from cleanfeed.settings import Settings, load_settings
+from cleanfeed.runner import preview, run
+from cleanfeed.settings import Settings, load_settings, parse_value
 from cleanfeed.sources import describe
 from cleanfeed.write import OutputError
 
@@ -74,8 +74,15 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _load_for(args: argparse.Namespace) -> Settings:
+    """Settings with ``--set key.path=value`` applied last (defaults < TOML < env < command line)."""
     setup_logging(args.log_format)
-    return load_settings(args.config)
+    overrides: dict[str, object] = {}
+    for item in args.set or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(item, "--set wants KEY=VALUE, e.g. fetch.timeout=5")
+        overrides[key.strip().replace(".", "__")] = parse_value(raw)
+    return load_settings(args.config, **overrides)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -100,9 +107,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"cleanfeed: run not committed, state unchanged: {exc}", file=sys.stderr)
         return EXIT_TEMPFAIL
     c = result.counts
-    summary = (f"{c.get('articles', 0)} articles, {c.get('duplicates', 0)} duplicates, "
-               f"{c.get('rejects', 0)} rejects, {c.get('skipped', 0)} skipped, "
-               f"{c.get('not_modified', 0)} not modified")
+    summary = (
+        f"{c.get('articles', 0)} articles, {c.get('duplicates', 0)} duplicates, "
+        f"{c.get('rejects', 0)} rejects, {c.get('skipped', 0)} skipped, "
+        f"{c.get('not_modified', 0)} not modified"
+    )
     where = "dry run: nothing written" if result.folder is None else f"output: {result.folder}"
     print(f"cleanfeed: {summary}; {where}", file=sys.stderr)
     if result.failed_sources:
@@ -116,16 +125,25 @@ def _cmd_sources(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"cleanfeed: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    for src in settings.sources:
-        print(describe(src, settings))
-    return EXIT_OK
+    if not args.urls:
+        for src in settings.sources:
+            print(describe(src, settings))
+        return EXIT_OK
+    try:
+        rows = preview(settings, source=args.source)
+    except ConfigError as exc:
+        print(f"cleanfeed: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for name, url, what in rows:
+        print(f"{name}\t{what}\t{url}")
+    return EXIT_FAILURES if any(what.startswith("error") for _, _, what in rows) else EXIT_OK
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
     path = Path(args.index) if args.index else _load_for(args).index_path
     path.parent.mkdir(parents=True, exist_ok=True)
     with DedupIndex(path) as index:
-        report = load_originals(index, [Path(f) for f in args.files], url=args.url)
+        report = load_originals(index, [Path(f) for f in args.files], url=args.url, all_stories=args.all)
         total = len(index)
     for failure in report.failed:
         print(f"cleanfeed: {failure}", file=sys.stderr)
@@ -135,7 +153,9 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cleanfeed", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="cleanfeed", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("clean", help="clean HTML files; one JSON record per file on stdout")
@@ -159,19 +179,26 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--index", metavar="PATH", help="the index database")
     where.add_argument("--config", metavar="PATH", help="TOML config; its dedup.path (or default) index")
     p.add_argument("--url", help="the page URL for HTML files (default: the file URI)")
+    p.add_argument("--all", action="store_true", help="every story of multi-story HTML pages")
     p.add_argument("--log-format", choices=["auto", "json", "text"], default="auto")
     p.set_defaults(func=_cmd_index)
 
-    commands = (("run", _cmd_run, "fetch, clean and deduplicate every source once"),
-                ("sources", _cmd_sources, "list the configured sources"))
+    commands = (
+        ("run", _cmd_run, "fetch, clean and deduplicate every source once"),
+        ("sources", _cmd_sources, "list the configured sources"),
+    )
     for name, func, help_ in commands:
         p = sub.add_parser(name, help=help_)
         p.add_argument("--config", required=True, metavar="PATH", help="TOML config file")
         p.add_argument("--log-format", choices=["auto", "json", "text"], default="auto")
+        p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override: fetch.timeout=5")
         if name == "run":
             p.add_argument("--dry-run", action="store_true", help="do the work; write no output or state")
             p.add_argument("--limit", type=int, metavar="N", help="process at most N pages")
             p.add_argument("--source", metavar="NAME", help="only this source")
+        else:
+            p.add_argument("--urls", action="store_true", help="read feeds and sitemaps; list each page URL")
+            p.add_argument("--source", metavar="NAME", help="only this source (with --urls)")
         p.set_defaults(func=func)
     return parser
 

@@ -1,51 +1,182 @@
-"""bytes -> str. (Initial version; owned and extended by the normalize/decode work.)"""
+"""bytes -> str for fetched pages: BOM, declared charset, HTTP header, then a detector.
+
+Order: BOM -> valid UTF-8 (one strict decode; the common case, and a page whose ``<meta>`` says
+gb2312 while its bytes are UTF-8 is common too) -> ``<meta charset>``/http-equiv/XML declaration
+-> HTTP header charset -> charset-normalizer over the document. A declared charset is used only
+if it decodes strictly or with a tiny error rate; a page whose meta says utf-8 but whose bytes are
+GBK falls through to the detector. The detector's guess is checked for Chinese plausibility
+(short GBK pages are sometimes guessed as a Cyrillic or Latin code page): gb18030, big5hkscs and
+utf-8 compete with it on the share of common CJK characters. gb2312/gbk are decoded as gb18030
+and big5 as big5hkscs, their supersets, because real pages use characters beyond the label.
+"""
 
 from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 
 from charset_normalizer import from_bytes
 
 from cleanfeed.errors import Drop
 
-_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-# Legacy Chinese encodings are decoded with their supersets: real pages labelled gb2312/gbk
-# routinely contain GBK/GB18030-only characters, and big5 pages HKSCS ones.
-_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
-             "big5": "big5hkscs", "x-x-big5": "big5hkscs", "cp950": "big5hkscs"}
+_META = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{2,40})|<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:\-]{2,40})""",
+    re.I,
+)
+_SUPERSET = {
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030", "cp936": "gb18030",
+    "euc-cn": "gb18030", "hz": "gb18030", "big5": "big5hkscs", "x-x-big5": "big5hkscs", "cp950": "big5hkscs",
+    "big5-hkscs": "big5hkscs", "ascii": "utf-8", "us-ascii": "utf-8",
+}  # fmt: skip
+_MAGIC = (
+    b"%PDF", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b",
+    b"7z\xbc\xaf", b"Rar!", b"OggS", b"ID3", b"\x00\x00\x01\x00", b"wOFF", b"wOF2", b"BM", b"II*\x00",
+    b"MM\x00*", b"\xd0\xcf\x11\xe0", b"fLaC", b"\x1aE\xdf\xa3", b"MZ", b"\x7fELF", b"BZh", b"\xfd7zXZ",
+)  # fmt: skip
+_SNIFF = 8192  # bytes inspected for magic numbers, NULs and the declaration
+_DETECT = 1 << 20  # the detector sees at most this much: enough to guess, bounded time on 50 MB
+_SCORE = 200_000  # characters scored for plausibility
+_MAX_ERR = 0.001  # a declared charset may leave this share of bytes undecodable
+
+
+# Codecs a page may never name: not text encodings of bytes, or dangerous (UTF-7 smuggles markup).
+_REFUSED = frozenset({"idna", "punycode", "raw_unicode_escape", "unicode_escape", "undefined", "utf-7"})
 
 
 def _codec(name: str | None) -> str | None:
+    """The codec to decode a charset label with (a superset for gb2312/gbk/big5), or None."""
     if not name:
         return None
+    key = name.strip().lower()
     try:
-        canonical = codecs.lookup(name.strip().lower()).name
-    except LookupError:
+        info = codecs.lookup(key)
+    except (LookupError, ValueError):  # unknown label, or one holding a NUL
         return None
-    return _SUPERSET.get(name.strip().lower(), _SUPERSET.get(canonical, canonical))
+    if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED:
+        return None
+    return _SUPERSET.get(key, _SUPERSET.get(info.name, info.name))
+
+
+@lru_cache(maxsize=1)
+def _common_cjk() -> frozenset[str]:
+    """Common Chinese characters: GB2312 level 1 (3,755) and Big5 level 1 (5,401)."""
+    chars: set[str] = set()
+    for lo, hi, enc, trails in (
+        (0xB0, 0xD7, "gb2312", range(0xA1, 0xFF)),
+        (0xA4, 0xC6, "big5", [*range(0x40, 0x7F), *range(0xA1, 0xFF)]),
+    ):
+        for lead in range(lo, hi + 1):
+            for trail in trails:
+                try:
+                    chars.add(bytes((lead, trail)).decode(enc))
+                except UnicodeDecodeError:
+                    pass
+    return frozenset(chars)
+
+
+def _plausibility(text: str) -> float:
+    """Share of non-ASCII characters that are common CJK, minus junk (U+FFFD, PUA, C1 controls)."""
+    sample = text[:_SCORE]
+    wide = [c for c in sample if c > "\x7f"]
+    if not wide:
+        return 0.5  # pure ASCII: any ASCII-compatible codec is as good as another
+    common = _common_cjk()
+    good = sum(1 for c in wide if c in common or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef")
+    bad = sum(1 for c in wide if c == "\ufffd" or "\ue000" <= c <= "\uf8ff" or "\x80" <= c <= "\x9f")
+    return (good - 3 * bad) / len(wide)
+
+
+def _try(data: bytes, enc: str) -> str | None:
+    """Decode strictly, or with at most ``_MAX_ERR`` of the bytes replaced."""
+    try:
+        return data.decode(enc)
+    except UnicodeDecodeError:
+        pass
+    except (UnicodeError, LookupError, ValueError):
+        return None
+    try:
+        text = data.decode(enc, errors="replace")
+    except (UnicodeError, LookupError, ValueError):  # a codec that cannot even replace
+        return None
+    return text if text.count("\ufffd") <= _MAX_ERR * len(data) + 1 else None
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    """No lone surrogates may leave this module (UTF-16/32 codecs can produce them)."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def _is_binary(head: bytes) -> bool:
+    if head.startswith(_MAGIC):
+        return True
+    return head.count(0) > len(head) // 10  # NUL-heavy (UTF-16 without a BOM counts as binary too)
 
 
 def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, str]:
-    """Decode page bytes; returns ``(text, encoding)``. Raises ``Drop`` if it cannot."""
-    if not data.strip():
+    """Decode page bytes; returns ``(text, encoding)``. Raises ``Drop`` (empty, binary, undecodable)."""
+    if not data or not data[:_SNIFF].strip() and not data.strip():
         raise Drop("empty")
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
-            return data.decode(enc, errors="replace").lstrip("\ufeff"), enc
-    m = _META.search(data[:4096])
-    for enc in (_codec(m.group(1).decode("ascii", "ignore")) if m else None, _codec(header_charset)):
-        if enc:
-            try:
-                return data.decode(enc), enc
-            except UnicodeDecodeError:
-                pass
-    try:
+            return _clean(data.decode(enc, errors="replace")), enc.replace("-sig", "")
+    head = data[:_SNIFF]
+    if _is_binary(head):
+        raise Drop("binary", "magic number or NUL bytes")
+    try:  # fast path: one strict decode
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
-    if best is None or best.encoding is None:
+    m = _META.search(head)
+    declared = _codec((m.group(1) or m.group(2)).decode("ascii", "ignore")) if m else None
+    for enc in dict.fromkeys(e for e in (declared, _codec(header_charset)) if e and e != "utf-8"):
+        text = _try(data, enc)
+        if text is not None and _plausibility(text) > 0.3:
+            return _clean(text), enc
+    return _detect(data)
+
+
+def _sample(data: bytes, enc: str) -> str | None:
+    """Decode the first ``_DETECT`` bytes (a character cut at the end is not an error)."""
+    try:
+        dec = codecs.getincrementaldecoder(enc)(errors="replace")
+        text: str = dec.decode(data[:_DETECT], final=len(data) <= _DETECT)
+    except (UnicodeError, LookupError, ValueError):
+        return None
+    return text if text.count("\ufffd") <= _MAX_ERR * min(len(data), _DETECT) + 1 else None
+
+
+def _detect(data: bytes) -> tuple[str, str]:
+    """Pick a codec on a sample (bounded time on huge inputs), then decode everything once."""
+    guess = None
+    best = from_bytes(data[:_DETECT]).best()
+    if best is not None and best.encoding:
+        guess = _codec(best.encoding)
+    scored: list[tuple[float, str]] = []
+    for enc in dict.fromkeys(e for e in ("gb18030", "big5hkscs", "utf-8", guess) if e):
+        text = _sample(data, enc)
+        if text is not None:
+            # the detector's own guess wins ties; the Chinese codecs must beat it on plausibility
+            scored.append((_plausibility(text) + (0.01 if enc == guess else 0.0), enc))
+    if scored:
+        score, enc = max(scored)
+        if score >= 0 or enc == guess:
+            return _clean(data.decode(enc, errors="replace")), enc
+    if guess is None:
         raise Drop("undecodable")
-    enc = _codec(best.encoding) or best.encoding
-    return data.decode(enc, errors="replace"), enc
+    try:
+        text = _clean(data.decode(guess, errors="replace"))
+    except (UnicodeError, LookupError, ValueError) as exc:
+        raise Drop("undecodable", f"best guess {guess}") from exc
+    if text.count("\ufffd") > 0.05 * len(text):
+        raise Drop("undecodable", f"best guess {guess}")
+    return text, guess

@@ -12,10 +12,12 @@ import asyncio
 import logging
 import multiprocessing
 import shutil
+import sqlite3
 import tempfile
 import time
 from collections import Counter, defaultdict, deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -238,7 +240,14 @@ class _Run:
         clean.seen += 1
         t0 = time.perf_counter()
         if self.pool is not None:
-            out = await asyncio.get_running_loop().run_in_executor(self.pool, clean_job, page, src_rules)
+            try:
+                out = await asyncio.get_running_loop().run_in_executor(self.pool, clean_job, page, src_rules)
+            except BrokenProcessPool:
+                # A worker died (a crash in a C extension on a hostile page): that page is rejected, the
+                # pool is replaced, the run goes on.
+                log.error("cleaning worker died on %s; restarting the pool", item.url)
+                self._restart_pool()
+                out = ("worker_crashed", "the cleaning process died on this page")
         else:
             out = clean_job(page, src_rules)
         self._time("clean_s", t0)
@@ -339,10 +348,16 @@ class _Run:
             await queues.put(item)
         return True
 
+    def _restart_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        # spawn, not fork: forking a process that runs an event loop and sqlite connections is unsafe
+        ctx = multiprocessing.get_context("spawn")
+        self.pool = ProcessPoolExecutor(self.s.fetch.workers, mp_context=ctx)
+
     async def crawl(self) -> None:
-        workers = self.s.fetch.workers
-        if workers:
-            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        if self.s.fetch.workers:
+            self._restart_pool()
         try:
             async with Fetcher(self.s.fetch, transport=self.transport) as fetcher:
                 self.fetcher = fetcher
@@ -440,6 +455,17 @@ def run(
                 transport=transport,
                 progress=progress,
             )
+            log.info(
+                "run started",
+                extra={
+                    "event": "run_started",
+                    "run_id": run_id,
+                    "folder": str(folder),
+                    "dry_run": dry_run,
+                    "sources": [s.name for s in sources],
+                    "dedup": dedup.status,
+                },
+            )
             try:
                 state.begin()
                 asyncio.run(job.crawl())
@@ -475,3 +501,48 @@ def run(
             )
     finally:
         lock.release()
+
+
+def preview(
+    settings: Settings, *, source: str | None = None, transport: httpx.AsyncBaseTransport | None = None
+) -> list[tuple[str, str, str]]:
+    """``(source, url, what a run would do)`` for every item: ``fetch``, ``retry``, ``skip (done)`` ...
+
+    Feeds and sitemaps are fetched (pages are not); the state is only read.
+    """
+    sources = [settings.source(source)] if source else list(settings.sources)
+    known: dict[str, tuple[str, int]] = {}
+    if settings.state_path.exists():
+        conn = sqlite3.connect(f"file:{settings.state_path}?mode=ro", uri=True)
+        try:
+            known = {u: (st, f) for u, st, f in conn.execute("SELECT url, status, failures FROM urls")}
+        except sqlite3.Error:
+            known = {}
+        finally:
+            conn.close()
+
+    def what(url: str, local: bool) -> str:
+        st, failures = known.get(url, ("", 0))
+        if st in DONE or st == "entry":
+            return "revisit" if settings.fetch.revisit and st == "ok" else f"skip ({st})"
+        if st == "failed":
+            return "retry" if failures < settings.fetch.max_failures else "skip (gave up)"
+        return "read" if local else "fetch"
+
+    async def go() -> list[tuple[str, str, str]]:
+        rows: list[tuple[str, str, str]] = []
+        async with Fetcher(settings.fetch, transport=transport) as fetcher:
+
+            async def fetch_entry(url: str) -> bytes | None:
+                res = await fetcher.fetch(url, any_type=True)
+                return res.page.body if res.page else None
+
+            for src in sources:
+                try:
+                    async for item in iter_source(src, settings, fetch_entry):
+                        rows.append((src.name, item.url, what(item.url, item.local)))
+                except CleanfeedError as exc:
+                    rows.append((src.name, getattr(src, "url", ""), f"error ({exc})"))
+        return rows
+
+    return asyncio.run(go())

@@ -215,7 +215,7 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _parse_env_value(raw: str) -> Any:
+def parse_value(raw: str) -> Any:
     """Env values are TOML/JSON literals when they parse (``5``, ``true``, ``["a"]``), else strings."""
     try:
         return json.loads(raw)
@@ -246,7 +246,7 @@ def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             continue
         parts = [p.lower() for p in name[len(ENV_PREFIX) :].split("__") if p]
         if parts:
-            _set_dotted(data, parts, _parse_env_value(raw), ".".join(parts))
+            _set_dotted(data, parts, parse_value(raw), ".".join(parts))
     return data
 
 

@@ -22,7 +22,8 @@ from typing import Any
 class Outcome:
     hung: bool  # killed by the parent after the hard limit
     value: Any  # what the function returned (picklable), or None if hung / crashed
-    elapsed_s: float  # measured in the child around the call only
+    elapsed_s: float  # wall time, measured in the child around the call only
+    cpu_s: float  # CPU time of the call: immune to other processes competing for the cores
     rss_growth: int  # bytes: peak RSS during the call minus RSS before it
     exitcode: int | None
 
@@ -40,11 +41,11 @@ def _child(conn: Connection, fn: Callable[[], Any]) -> None:
     with suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
     before = _status_kb("VmRSS") or 0
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), time.process_time()
     value = fn()
-    elapsed = time.monotonic() - t0
+    elapsed, cpu = time.monotonic() - t0, time.process_time() - c0
     peak = _status_kb("VmHWM") or 0
-    conn.send((value, elapsed, max(0, peak - before) * 1024))
+    conn.send((value, elapsed, cpu, max(0, peak - before) * 1024))
     conn.close()
 
 
@@ -63,12 +64,12 @@ def run_isolated(fn: Callable[[], Any], hard_limit_s: float) -> Outcome:
     try:
         if parent.poll(hard_limit_s):
             with suppress(EOFError):
-                value, elapsed, growth = parent.recv()
+                value, elapsed, cpu, growth = parent.recv()
                 proc.join(5)
-                return Outcome(False, value, elapsed, growth, proc.exitcode)
+                return Outcome(False, value, elapsed, cpu, growth, proc.exitcode)
             proc.join(5)
-            return Outcome(False, None, time.monotonic() - t0, 0, proc.exitcode)
-        return Outcome(True, None, time.monotonic() - t0, 0, None)
+            return Outcome(False, None, time.monotonic() - t0, 0.0, 0, proc.exitcode)
+        return Outcome(True, None, time.monotonic() - t0, 0.0, 0, None)
     finally:
         if proc.is_alive():
             proc.kill()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from cleanfeed.clean import clean_html
+from cleanfeed.clean import clean_html, clean_html_all
 from cleanfeed.dedup.index import DedupIndex
 from cleanfeed.errors import Drop
 from cleanfeed.models import Article
@@ -40,20 +40,26 @@ def _from_jsonl(path: Path, report: LoadReport) -> Iterator[Article]:
             yield art.finalize() if not art.id else art
 
 
-def _from_html(path: Path, url: str | None, report: LoadReport) -> Iterator[Article]:
+def _from_html(path: Path, url: str | None, all_stories: bool, report: LoadReport) -> Iterator[Article]:
     try:
         data = path.read_bytes()
     except OSError as exc:
         report.failed.append(f"{path}: {exc.strerror or exc}")
         return
     try:
-        yield clean_html(data, url=url or path.resolve().as_uri())
+        page_url = url or path.resolve().as_uri()
+        yield from clean_html_all(data, url=page_url) if all_stories else [clean_html(data, url=page_url)]
     except Drop as drop:
         report.failed.append(f"{path}: {drop.reason}")
 
 
-def load_originals(index: DedupIndex, paths: list[Path], url: str | None = None) -> LoadReport:
-    """Index every article in ``paths`` as an original, in one transaction when the index owns it."""
+def load_originals(
+    index: DedupIndex, paths: list[Path], url: str | None = None, all_stories: bool = False
+) -> LoadReport:
+    """Index every article in ``paths`` as an original, in one transaction when the index owns it.
+
+    ``all_stories``: every story of a multi-story HTML page (``clean_html_all``), not only the lead.
+    """
     report = LoadReport()
 
     def articles() -> Iterator[Article]:
@@ -61,7 +67,7 @@ def load_originals(index: DedupIndex, paths: list[Path], url: str | None = None)
             if path.suffix.lower() in JSONL_SUFFIXES:
                 yield from _from_jsonl(path, report)
             else:
-                yield from _from_html(path, url, report)
+                yield from _from_html(path, url, all_stories, report)
 
     report.added = index.add_many(articles(), original=True)
     return report

@@ -3,8 +3,10 @@
 Candidates come from the index (LSH bands, sampled 5-grams, anchors); here the decision is made on the
 two canonical texts themselves, so an unlucky hash collision never becomes a link.
 
-- near: 5-gram Jaccard, or containment either way (an excerpt; the whole story inside spam).
-- partial: a third or more of the original's 5-grams appear inside other text; ``share`` is that part.
+- near: 5-gram Jaccard, or containment either way (an excerpt; the whole story inside spam). Between
+  Jaccard 0.7 and 0.8 the sentences decide: if most of them are rewritten rather than pasted, it is spun.
+- partial: a third or more of the original's 5-grams appear inside other text (a third or more of the copy
+  is not from the original) and the shared sentences are pasted; ``share`` is the part reused.
 - spun: sentence alignment. Each sentence of the copy is paired, one to one, with the original sentence
   whose character bigrams it shares most (bigrams common in either text, and digits, are left out so
   topic words and reused numbers do not count); a pair is kept only if its overlap is high and its

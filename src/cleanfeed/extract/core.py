@@ -17,6 +17,7 @@ from cleanfeed.models import Article
 from cleanfeed.normalize import NormalizeReport, normalize_lines
 
 MAX_HTML_CHARS = 20_000_000  # bigger pages are not articles; everything below is linear time
+MAX_BLOCKS = 3000  # paragraphs kept for the rules; more is a dump, not a story
 MIN_TEXT_CHARS = 10  # less running text than this is not a story (a one-line brief still is)
 
 
@@ -57,8 +58,64 @@ def _error_page(title: str | None, kept: list[Para]) -> bool:
     return bool(_ERROR_PAGE.search(head))
 
 
-def _paras(blocks: list[Block], elems: list[Elem]) -> tuple[list[Para], NormalizeReport]:
-    lines, report = normalize_lines([b.text for b in blocks])
+FALLBACK_MIN_CHARS = 300  # below this much visible text a page is not worth a second opinion
+
+
+def _fallback_blocks(html: str, url: str | None, page: Page) -> list[Block]:
+    """trafilatura's main text as blocks, for a text-rich page our own scoring rejected."""
+    if sum(visible_len(b.text) for b in page.blocks) < FALLBACK_MIN_CHARS:
+        return []
+    try:
+        import trafilatura  # noqa: PLC0415  (slow import, rarely needed)
+    except ImportError:  # pragma: no cover - a declared dependency
+        return []
+    text = trafilatura.extract(
+        html, url=url, include_comments=False, include_tables=False, favor_precision=True
+    )
+    lines = [line.strip() for line in (text or "").split("\n") if line.strip()]
+    blocks = [Block(line, 0, 0, "p") for line in lines]
+    if sum(1 for b in blocks if punct_count(b.text) >= 2 and visible_len(b.text) >= 40) < 2:
+        return []  # not running text either: a list or a utility page after all
+    return blocks
+
+
+_TIME_IN_LINE = re.compile(r"\d{1,4}[-/.年月]\d{1,2}|\d{1,2}:\d{2}")
+
+
+def _on_page_title(title: str | None, page: Page, sel: Selection) -> str | None:
+    """Keep a <title>-derived headline the page itself shows; else the headline line above the story.
+
+    Some sites put only their own name in <title> (公共电视台 新闻网): the headline is then the
+    heading, or the short line, just above the article text.
+    """
+    window = page.blocks[max(0, sel.first - 15) : min(sel.end, sel.first + 3)]
+    key = "".join((title or "").split())
+    if key and any(key in b.text.replace(" ", "") for b in page.blocks[: sel.end]):
+        return title
+    for b in reversed(window):
+        if b.heading and 2 <= visible_len(b.text) <= 60 and b.link_chars * 2 < len(b.text):
+            # One heading element broken by <br> is one headline.
+            return " ".join(x.text for x in window if x.elem == b.elem)
+    for b in reversed(page.blocks[max(0, sel.first - 6) : sel.first]):
+        n = visible_len(b.text)
+        if (
+            6 <= n <= 40
+            and b.link_chars == 0
+            and b.text[-1] not in "。：:"
+            and not _TIME_IN_LINE.search(b.text)
+            and punct_count(b.text) <= 2
+        ):
+            return b.text
+    return title
+
+
+def _paras(
+    blocks: list[Block], elems: list[Elem], title: str | None
+) -> tuple[list[Para], str | None, NormalizeReport]:
+    """Normalized paragraphs (and headline: normalized as part of the document, so the normalizer
+    sees the whole page's evidence, e.g. for pinyin annotations)."""
+    normed, report = normalize_lines([title or "", *(b.text for b in blocks)])
+    new_title, lines = " ".join(normed[0].split()) or None, normed[1:]
     paras = []
     for b, line in zip(blocks, lines, strict=True):
         text = " ".join(line.split())
@@ -76,7 +133,7 @@ def _paras(blocks: list[Block], elems: list[Elem]) -> tuple[list[Para], Normaliz
                     indent=b.indent,
                 )
             )
-    return paras, report
+    return paras, new_title, report
 
 
 def _strip_title(paras: list[Para], title: str | None, out: Filtered) -> None:
@@ -102,9 +159,11 @@ def _strip_title(paras: list[Para], title: str | None, out: Filtered) -> None:
 def _article(
     paras: list[Para],
     title: str | None,
+    *,
     base: dict[str, object],
     report: NormalizeReport,
     removed: Counter[str],
+    flags: list[str],
 ) -> Article:
     texts = [p.text for p in paras]
     dl = M.find_dateline(texts)
@@ -118,7 +177,7 @@ def _article(
             "author": dl.author or base.get("author"),
             "converted": report.converted,
             "normalized": dict(report.counts),
-            "flags": list(report.flags),
+            "flags": [*report.flags, *flags],
             "removed": dict(removed),
         }
     )
@@ -134,16 +193,29 @@ def extract_all(html: str, url: str | None = None, *, rules: RuleSet | None = No
     tree = parse(html)
     page = linearize(tree, active)
     sel = select_main(page)
+    flags: list[str] = []
     if sel is None or _not_article(page, sel):
-        raise Drop("not_article")
-    paras, report = _paras(page.blocks[sel.first : sel.end], page.elems)
-    raw_title = M.find_title(tree)
-    title = normalize_lines([raw_title])[0][0] if raw_title else None
+        # Our scoring found no story. If the page does hold a lot of text, ask trafilatura (slow,
+        # so only here); its answer must still pass the same rules and checks as ours.
+        blocks = _fallback_blocks(html, url, page)
+        if not blocks:
+            raise Drop("not_article")
+        page.blocks.extend(blocks)
+        sel = Selection(len(page.blocks) - len(blocks), len(page.blocks), 0, 0.0, 0.0)
+        flags.append("fallback:trafilatura")
+    if page.truncated:
+        flags.append("truncated")
+    if sel.end - sel.first > MAX_BLOCKS:
+        # No story has this many paragraphs; bound the per-paragraph work (rules, normalization).
+        sel = Selection(sel.first, sel.first + MAX_BLOCKS, sel.elem, sel.score, sel.total_positive)
+        flags.append("truncated")
+    raw_title = _on_page_title(M.find_title(tree), page, sel)
+    paras, title, report = _paras(page.blocks[sel.first : sel.end], page.elems, raw_title)
     filtered = apply_rules(paras, active)
     for pos, rule, n in page.dropped:
         if sel.first <= pos <= sel.end:
             filtered.removed[rule] += n
-    kept = trim_edges(filtered.paras, title, filtered.removed)
+    kept = trim_edges(filtered.paras, title, filtered.removed, active)
     stories = split_stories(kept)
     if stories[0].title is None:
         _strip_title(stories[0].paras, title, filtered)
@@ -173,7 +245,12 @@ def extract_all(html: str, url: str | None = None, *, rules: RuleSet | None = No
     out: list[Article] = []
     for i, story in enumerate(stories):
         art = _article(
-            story.paras, story.title or (title if i == 0 else None), base, report, filtered.removed
+            story.paras,
+            story.title or (title if i == 0 else None),
+            base=base,
+            report=report,
+            removed=filtered.removed,
+            flags=flags,
         )
         art.agency = art.agency or credits.agency
         if len(stories) > 1:

@@ -104,7 +104,14 @@ HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 LIST_ITEMS = frozenset(("li", "dd", "dt"))
 
 _WS = re.compile(r"[\s\u3000\xa0\u200b\u200c\u200d\ufeff]+")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Ways to hide text from readers but not from crawlers (spam portals use all of them).
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:\.0+)?(?:px|pt|em|rem|%)?\s*(?:;|!|$)|"
+    r"opacity\s*:\s*0(?:\.0+)?\s*(?:;|!|$)|(?:left|top|text-indent)\s*:\s*-\d{3,}(?:px|em)|"
+    r"(?:^|;)\s*(?:max-)?height\s*:\s*0(?:px)?\s*(?:;|!|$)(?=.*overflow\s*:\s*hidden)",
+    re.I,
+)
+_HIDDEN_CLASS = frozenset(("hidden", "hide", "d-none", "display-none", "invisible", "visually-hidden", "sr-only"))
 # Class/id hints. Substrings, because sites glue words (articleContent, comment_list, hotNews).
 _NEG_HINT = re.compile(
     r"comment|reply|recommend|related|relate|footer|sidebar|side_?bar|\bside\b|\bnav|navbar|menu|share|"
@@ -161,6 +168,7 @@ class Page:
     blocks: list[Block] = field(default_factory=list)
     elems: list[Elem] = field(default_factory=list)
     dropped: list[tuple[int, str, int]] = field(default_factory=list)  # (block position, rule, chars)
+    truncated: bool = False  # the walk stopped at MAX_ELEMS / MAX_WALK_BLOCKS
 
 
 def _sentence_marks(text: str) -> int:
@@ -181,9 +189,11 @@ def _hidden(attrs: dict[str, str | None]) -> bool:
     aria = attrs.get("aria-hidden")
     if aria is not None and aria.strip().lower() == "true":
         return True
+    cls = attrs.get("class")
+    if cls and not _HIDDEN_CLASS.isdisjoint(cls.lower().split()):
+        return True
     style = attrs.get("style")
-    # Cheap substring tests first: most styles hide nothing.
-    return bool(style and ("none" in style or "hidden" in style) and _HIDDEN_STYLE.search(style))
+    return bool(style and _HIDDEN_STYLE.search(style))
 
 
 def _hint(label: str) -> int:
@@ -204,6 +214,9 @@ def _selected(tree: LexborHTMLParser, rules: RuleSet) -> dict[int, str]:
     return out
 
 
+# Bounds on one walk: real pages have a few thousand elements; these keep hostile ones under a second.
+MAX_ELEMS = 60_000
+MAX_WALK_BLOCKS = 20_000
 # What an open element is, on the walk's stack.
 _K_INLINE, _K_LINK, _K_BLOCK, _K_SKIP = 0, 1, 2, 3
 
@@ -273,7 +286,7 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
     hints: dict[str, tuple[int, bool]] = {}  # class/id label -> (hint, caption), for this page only
     buf = w.buf  # the walker's buffer (flush clears it in place)
     for node in root.traverse(include_text=True):
-        tag = node.tag or ""
+        tag = node.tag or "-"
         if tag == "-text":
             text = node.text_content or ""
             if not text or text.isspace():
@@ -281,7 +294,7 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
                 if buf and not skipping:
                     buf.append(" ")
                 continue
-        elif tag.startswith(("-", "!")):
+        elif tag[0] in "-!":  # comments, doctype
             continue
         elif tag in _VOID and not skipping:
             # Void elements hold nothing, so closing earlier siblings late is harmless here.
@@ -328,7 +341,13 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
             continue
         attrs = node.attributes
         rule = selected.get(nid)
-        if rule is None and hidden_on and attrs and _hidden(attrs):
+        if (
+            rule is None
+            and hidden_on
+            and attrs
+            and ("style" in attrs or "hidden" in attrs or "aria-hidden" in attrs or "class" in attrs)
+            and _hidden(attrs)
+        ):
             rule = "hidden"
         if rule is None and chrome_on and tag in CHROME:
             rule = "page_chrome"
@@ -348,6 +367,9 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
             continue
         if buf:
             w.flush()
+        if len(elems) >= MAX_ELEMS or len(blocks) >= MAX_WALK_BLOCKS:
+            page.truncated = True  # a dump, not a page: what was read so far is plenty
+            break
         hint, cap = 0, tag == "figcaption"
         if attrs:
             label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"

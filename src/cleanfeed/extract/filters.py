@@ -3,8 +3,8 @@
 Paragraphs arrive normalized (Simplified, pinyin annotations gone), so the Simplified phrase table
 matches Traditional and annotated pages too. Every paragraph that goes is counted under the rule
 that took it. Structure is used as well as phrases: a 《…》 line followed by 发布时间 opens an injected
-block anywhere; a heading such as 热点推荐 takes the list under it; lines after an end marker or a
-copyright footer must look like story text to stay.
+block anywhere; a heading such as 热点推荐 takes the list under it; lines after a copyright footer
+must look like story text to stay; furniture around the story is trimmed by ``trim_edges``.
 """
 
 from __future__ import annotations
@@ -154,14 +154,13 @@ def _spam_blocks(paras: list[Para], out: Filtered) -> None:
             continue
         start = idx.index(header[-1]) + 1
         body = idx[start:]
+        # The story's vocabulary: every paragraph of running text but the header and the first
+        # salad paragraph (a candidate's own bigrams are subtracted when it is judged).
+        salad0 = body[0] if body else -1
         story: Counter[str] = Counter()
         for j in idx:
-            if j < header[0] and is_content(paras[j]):
+            if j not in header and j != salad0 and is_content(paras[j]):
                 story.update(_bigrams(paras[j].text))
-        if not story:  # the block opens the page: judge it against what follows it
-            for j in body[1:]:
-                if is_content(paras[j]):
-                    story.update(_bigrams(paras[j].text))
         for j in header:
             _drop(paras[j], "spam_block", out)
         # Does the injected block sit in its own container? Then the container tells where it ends.
@@ -363,7 +362,7 @@ def _mark(p: Para, rule: str, removed: Counter[str]) -> None:
     count_removed(removed, rule, p.text)
 
 
-def trim_edges(paras: list[Para], title: str | None, removed: Counter[str]) -> list[Para]:
+def trim_edges(paras: list[Para], title: str | None, removed: Counter[str], rules: RuleSet) -> list[Para]:
     """Cut page furniture the main block still holds before and after the story.
 
     - everything up to a line repeating the headline (breadcrumbs, channel names above it);
@@ -373,7 +372,7 @@ def trim_edges(paras: list[Para], title: str | None, removed: Counter[str]) -> l
     if not paras:
         return paras
     tkey = _key(title) if title else ""
-    if len(tkey) >= 4:
+    if len(tkey) >= 4 and rules.enabled("leading_chrome"):
         for i, p in enumerate(paras[:12]):
             if _key(p.text) == tkey:
                 for q in paras[:i]:
@@ -384,7 +383,7 @@ def trim_edges(paras: list[Para], title: str | None, removed: Counter[str]) -> l
     first = next((i for i, p in enumerate(paras) if is_content(p)), len(paras))
     head: list[Para] = []
     for p in paras[:first]:
-        if visible_len(p.text) <= 80 and _TIMESTAMP.search(p.text):
+        if visible_len(p.text) <= 80 and _TIMESTAMP.search(p.text) and rules.enabled("header_line"):
             _mark(p, "header_line", removed)
         else:
             head.append(p)
@@ -405,7 +404,7 @@ def trim_edges(paras: list[Para], title: str | None, removed: Counter[str]) -> l
         else:
             gap += 1
     segs.append((start, len(paras), mass))
-    if len(segs) > 1:
+    if len(segs) > 1 and rules.enabled("trailing_chrome"):
         best = max(m for _, _, m in segs)
         keep = [k for k, (_, _, m) in enumerate(segs) if m >= 0.3 * best]
         lo, hi = segs[keep[0]][0], segs[keep[-1]][1]
@@ -419,7 +418,9 @@ def trim_edges(paras: list[Para], title: str | None, removed: Counter[str]) -> l
     # The tail of the last kept segment: furniture after the last paragraph of running text.
     last = max((i for i, p in enumerate(paras) if is_content(p)), default=len(paras) - 1)
     tail = paras[last + 1 :]
-    if len(tail) >= EDGE_GAP - 1 or any(p.text[-1] in ":：>»" for p in tail):
+    if rules.enabled("trailing_chrome") and (
+        len(tail) >= EDGE_GAP - 1 or any(p.text[-1] in ":：>»" for p in tail)
+    ):
         for q in tail:
             _mark(q, "trailing_chrome", removed)
         paras = paras[: last + 1]

@@ -12,8 +12,6 @@ from selectolax.lexbor import LexborHTMLParser
 from cleanfeed.extract.dom import clean_ws
 
 CHINA_TZ = timezone(timedelta(hours=8))
-# Separators between a headline and the site name in <title>.
-_TITLE_SEP = re.compile(r"\s*(?:_{1,}|\|{1,}|｜|--+|—+|–|-\s|\s-|::|：：|·\s|\s·\s|«|»)\s*")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[^\W\d_]")
 _DIGIT = "[0-9０-９]"
@@ -134,12 +132,41 @@ def _norm_title(text: str) -> str:
     return re.sub(r"[\s\u3000]+", "", text)
 
 
+# Separators between a headline and site/channel names. "|" and "·" also occur inside headlines
+# (财政方针·两会…|为新赛道而战！), so a cut only counts when what it removes looks like names.
+_SITE_SEP = re.compile(r"\s+[|｜\-–—_·»]+\s+|_+|\s*[|｜]\s*|-{2,}|－|::")
+_SITEISH = re.compile(r"(网|报|台|新闻|频道|中心|在线|资讯|首页|^[\x00-\x7f]+)$")
+_BARE_DASH = re.compile(r"(?<=\S)[-–](?=\S)")
+_CRUMB_SEP = re.compile(r"\s*[〉>»]\s*")
+_SITE_PREFIX = re.compile(r"^[\u3400-\u9fff]{2,8}(?:新闻|新闻网|资讯网|在线)[:：]\s*(?P<rest>.{4,})$")
+SITE_NAME_MAX = 16  # a site or channel name is short; a cut-off part longer than this is headline
+
+
+def strip_site(title: str) -> str:
+    """A <title>/og:title without the site and channel names around the headline."""
+    parts = [p.strip() for p in _SITE_SEP.split(title) if p and p.strip()]
+    if len(parts) > 1:
+        if len(parts[0]) >= 4 and all(len(p) <= SITE_NAME_MAX for p in parts[1:]):
+            title = parts[0]
+        elif len(parts[-1]) >= 4 and all(len(p) <= SITE_NAME_MAX and _SITEISH.search(p) for p in parts[:-1]):
+            title = parts[-1]  # site name first (人民网_标题): only when the prefix reads as one
+    else:
+        # A bare hyphen: only a long head followed by short names (姚明…过渡区-文娱-中国网).
+        parts = [p.strip() for p in _BARE_DASH.split(title)]
+        if len(parts) > 1 and len(parts[0]) >= 8 and all(2 <= len(p) <= SITE_NAME_MAX for p in parts[1:]):
+            title = parts[0]
+    crumbs = _CRUMB_SEP.split(title)
+    if len(crumbs) > 1 and len(crumbs[-1]) >= 4 and all(len(c) <= 12 for c in crumbs[:-1]):
+        title = crumbs[-1]
+    m = _SITE_PREFIX.match(title)
+    return m["rest"] if m else title
+
+
 def find_title(tree: LexborHTMLParser) -> str | None:
-    """The headline: an h1/og:title/heading that matches the start of <title>, else <title>'s first part."""
-    page_title = _text(tree, "title") or ""
+    """The headline: a heading (h1, og:title, *title* classes) that <title> names, else <title>
+    without its site and channel names."""
+    raw = _text(tree, "title") or ""
     og = _meta(tree, "og:title", "twitter:title")
-    segments = [s for s in _TITLE_SEP.split(page_title) if s and s.strip()]
-    first_seg = segments[0].strip() if segments else ""
     cands: list[str] = []
     for sel in ("h1", "h2", "h3", "[class*=title]", "[id*=title]"):
         for node in tree.css(sel)[:8]:
@@ -147,24 +174,26 @@ def find_title(tree: LexborHTMLParser) -> str | None:
             if 4 <= len(t) <= 120:
                 cands.append(t)
     if og:
-        cands.insert(0, og)
-    key_title = _norm_title(page_title)
+        cands.insert(0, strip_site(og))
+    key_raw = _norm_title(raw)
+    longest = max((_norm_title(p) for p in _SITE_SEP.split(raw) if p and p.strip()), key=len, default="")
     best: str | None = None
     for cand in cands:
         k = _norm_title(cand)
-        if len(k) >= 4 and key_title.startswith(k) and (best is None or len(k) > len(_norm_title(best))):
+        if len(k) >= 4 and (k == longest or key_raw.startswith(k)) and (best is None or len(k) > len(best)):
             best = cand
     if best:
         return best
-    for cand in cands:  # a heading naming the <title>'s first part (sites prefix the channel name)
+    for cand in cands:  # a heading inside the <title> (sites prefix channel names)
         k = _norm_title(cand)
-        if first_seg and len(k) >= 4 and (_norm_title(first_seg) in k or (k in key_title and len(k) >= 8)):
+        if len(k) >= 8 and k in key_raw:
             return cand
-    if len(_norm_title(first_seg)) >= 4:
-        return first_seg
+    stripped = strip_site(raw)
+    if len(_norm_title(stripped)) >= 4:
+        return stripped
     for cand in cands:
         return cand
-    return page_title or None
+    return raw or None
 
 
 def _int(s: str | None) -> int:

@@ -1,37 +1,113 @@
-"""Text normalization. (Initial version: T->S only; owned and extended by the normalize work.)"""
+"""Text normalization: entities -> mojibake repair -> pinyin strip -> T->S -> punctuation.
+
+The order matters: the repair needs the raw characters (T->S would turn 覈 into 核 and destroy
+the byte evidence), the pinyin strip needs Traditional characters to check readings against
+(and repaired spans expose more annotations), and the punctuation rules run last.
+
+Stages live in their own modules: ``repair`` (GBK lost-byte mojibake, with the character
+language model in ``lm``), ``pinyin``, ``script`` (OpenCC with a cleanfeed config) and
+``punct``. Everything here works on the whole document at once (lines joined by newlines, no
+rule crosses a newline) so regexes run in C over one string instead of once per line.
+"""
 
 from __future__ import annotations
 
+import html
+import operator
+import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-import opencc
+from cleanfeed.normalize.pinyin import strip_pinyin
+from cleanfeed.normalize.punct import normalize_punct
+from cleanfeed.normalize.repair import repair_mojibake
+from cleanfeed.normalize.script import is_traditional, to_simplified
+
+__all__ = ["NormalizeReport", "normalize_lines", "normalize_report", "normalize_text"]
 
 
 @dataclass
 class NormalizeReport:
-    """What the normalizer changed: counts by kind, low-confidence flags, whether T->S ran."""
+    """What the normalizer changed: counts by kind, low-confidence flags, whether T->S ran.
+
+    ``counts`` keys: ``entities``, ``mojibake_spans``, ``pinyin_removed``, ``t2s_chars``,
+    ``punct``. ``flags`` name edits a reviewer may want to check (``mojibake_low_margin:…``,
+    ``pinyin_unverified:N``). ``repairs`` lists each mojibake repair as (before, after).
+    """
 
     counts: dict[str, int] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
     converted: bool = False
+    repairs: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, kind: str, n: int) -> None:
+        if n:
+            self.counts[kind] = self.counts.get(kind, 0) + n
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _unescape(line: str) -> str:
+    out = html.unescape(line)
+    return out.replace("\r", " ").replace("\n", " ") if "\n" in out or "\r" in out else out
+
+
+def _normalize_doc(text: str, report: NormalizeReport) -> str:
+    if "&" in text:
+        # per line: an entity may encode a line break, which must not change the line count
+        lines = [_unescape(line) if "&" in line else line for line in text.split("\n")]
+        unescaped = "\n".join(lines)
+        if unescaped != text:
+            report.add("entities", 1)
+            text = unescaped
+    text, reps = repair_mojibake(text)
+    for r in reps:
+        report.add("mojibake_spans", 1)
+        report.repairs.append((r.before, r.text))
+        if not r.confident:
+            report.flags.append(f"mojibake_low_margin:{r.before}->{r.text}")
+    text, removed, unverified = strip_pinyin(text)
+    report.add("pinyin_removed", removed)
+    if unverified:
+        report.flags.append(f"pinyin_unverified:{unverified}")
+    if is_traditional(text):
+        simplified = to_simplified(text)
+        if len(simplified) == len(text):
+            report.add("t2s_chars", sum(map(operator.ne, text, simplified)))
+        else:
+            report.add("t2s_chars", abs(len(simplified) - len(text)) or 1)
+        report.converted = simplified != text
+        text = simplified
+    text, edits = normalize_punct(text)
+    report.add("punct", edits)
+    return text
 
 
 def normalize_lines(lines: list[str]) -> tuple[list[str], NormalizeReport]:
-    """Normalize a document given as lines; returns the same number of lines (some may be empty)."""
+    """Normalize a document given as lines; returns the same number of lines (some may be empty).
+
+    Document-level decisions (the pinyin gate, whether the text is Traditional) look at all lines.
+    """
     report = NormalizeReport()
-    conv = _t2s()
-    out = [conv.convert(line).strip() for line in lines]
-    report.converted = out != [line.strip() for line in lines]
+    if not lines:
+        return [], report
+    # a line must not smuggle in a line break of its own: it would shift every later line
+    safe = [line.replace("\r", " ").replace("\n", " ") if "\n" in line or "\r" in line else line for line in lines]
+    doc = "\n".join(safe)
+    if _SURROGATE.search(doc):  # lone surrogates cannot be encoded (OpenCC, JSONL): mark them
+        doc = _SURROGATE.sub("\ufffd", doc)
+    out = _normalize_doc(doc, report).split("\n")
+    if len(out) != len(lines):  # defensive: never break the caller's line mapping
+        raise AssertionError(f"normalize changed the line count: {len(lines)} -> {len(out)}")
     return out, report
+
+
+def normalize_report(text: str) -> tuple[str, NormalizeReport]:
+    """Normalize text and say what changed: one paragraph per line, no empty lines."""
+    lines, report = normalize_lines(text.splitlines())
+    return "\n".join(line for line in lines if line), report
 
 
 def normalize_text(text: str) -> str:
     """Normalize text: one paragraph per line, no empty lines."""
-    lines, _ = normalize_lines(text.split("\n"))
-    return "\n".join(line for line in lines if line)
+    return normalize_report(text)[0]

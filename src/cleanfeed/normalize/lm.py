@@ -66,19 +66,18 @@ class CharLM:
         return total
 
 
+def _sections(name: str) -> list[str]:
+    raw = resources.files("cleanfeed.normalize").joinpath(f"data/{name}").read_bytes()
+    text = gzip.decompress(raw).decode("utf-8")
+    return text.split("\n", 1)[1].split("\n\n")  # drop the header line
+
+
 @lru_cache(maxsize=1)
 def load_lm() -> CharLM:
-    raw = resources.files("cleanfeed.normalize").joinpath("data/charlm.tsv.gz").read_bytes()
-    chars: dict[str, tuple[float, float, float]] = {}
-    bi: dict[str, float] = {}
-    for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        if not line or line.startswith("#"):
-            continue
-        parts = line.split("\t")
-        if len(parts[0]) == 1:
-            chars[parts[0]] = (float(parts[1]), float(parts[2]), float(parts[3]))
-        else:
-            bi[parts[0]] = float(parts[1])
+    chars_s, triples_s, bigrams_s, values_s = _sections("charlm.tsv.gz")
+    nums = list(map(float, triples_s.split()))
+    chars = {c: (nums[3 * i], nums[3 * i + 1], nums[3 * i + 2]) for i, c in enumerate(chars_s)}
+    bi = dict(zip(bigrams_s.split(), map(float, values_s.split()), strict=True))
     return CharLM(chars, bi)
 
 
@@ -121,10 +120,5 @@ class WordLM:
 
 @lru_cache(maxsize=1)
 def load_words() -> WordLM:
-    raw = resources.files("cleanfeed.normalize").joinpath("data/words.tsv.gz").read_bytes()
-    words: dict[str, float] = {}
-    for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        if line and not line.startswith("#"):
-            key, _, val = line.partition("\t")
-            words[key] = float(val)
-    return WordLM(words)
+    words_s, values_s = _sections("words.tsv.gz")
+    return WordLM(dict(zip(words_s.split(), map(float, values_s.split()), strict=True)))

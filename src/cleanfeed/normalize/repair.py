@@ -29,6 +29,7 @@ from cleanfeed.normalize.lm import CharLM, WordLM, load_lm, load_words
 # An orphan marker followed by non-ASCII text, or by a pinyin tail whose "(" the orphan ate.
 _START = re.compile(r"[?\ufffd](?=[!-~]?[^\x00-\x7f]|[a-zü\u00e0-\u01dc]+\)[^\x00-\x7f])")
 _PINYIN_TAIL = re.compile(r"[a-zü\u00e0-\u01dc]{1,7}\)")
+_RUN = re.compile(r"(?:[^\x00-\x7f]|[!-~](?=[^\x00-\x7f])){1,6}")
 _ANNOT_ANY = re.compile(r"\([a-zü\u00e0-\u01dc]{1,7}\)")
 _TAIL_NON_ASCII = re.compile(r"[^\x00-\x7f]{1,4}$")
 
@@ -60,6 +61,7 @@ class Repair:
     gain: float
     confident: bool
     avg: float = 0.0  # mean log-prob per character of the repair
+    before: str = ""  # the damaged text that was replaced
 
 
 @dataclass
@@ -126,8 +128,8 @@ def _unit(ch: str) -> tuple[int, int] | None:
 
 def _plain(ch: str) -> str:
     """A character of the observed text as the LM should see it (ASCII punctuation full-width)."""
-    if ch == "\ufffd":
-        return "？"  # a lone replacement character is scored like punctuation, not as noise
+    if ch == "\ufffd" or "\uff10" <= ch <= "\uff5a":
+        return "，"  # full-width digits and letters and a lone U+FFFD are neutral, like punctuation
     return chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" and not ch.isalnum() else ch
 
 
@@ -289,12 +291,29 @@ def _context_right(text: str, pos: int) -> tuple[str, bool]:
     return (ch if ch > "\x7f" else ""), m is not None
 
 
+def _looks_clean(lm: CharLM, text: str, pos: int, left: str) -> bool:
+    """Cheap pre-check before any search: do the next few characters read like language?"""
+    m = _RUN.match(text, pos)
+    window = m.group(0) if m else ""
+    if len(window) < 2:
+        return True  # too short to be a shifted run (it needs two re-paired units)
+    total = 0.0
+    prev = left
+    for ch in window:
+        plain = _plain(ch)
+        total += lm.cond(prev, plain) if prev else lm.unigram(plain)
+        prev = plain
+    return total / max(1, len(window)) > _NOISE_AVG + 1.0
+
+
 def _try_span(lm: CharLM, text: str, start: int) -> Repair | None:
     pos = start + 1
     tail = _PINYIN_TAIL.match(text, pos)  # the orphan ate "(" of an annotation: drop the rest
     if tail:
         pos = tail.end()
     left = _context_left(text, start)
+    if _looks_clean(lm, text, pos, left[-1:]):
+        return None
     ix = _index()
     search = _Search(lm, load_words(), ix, _off_script(ix, text, start))
     origin = search.start(left, _clause_runs(text, start, start)[0])
@@ -350,7 +369,7 @@ def _try_span(lm: CharLM, text: str, start: int) -> Repair | None:
     avg = score / max(1, len(repaired)) - _CHAR_BONUS  # mean log-prob, bonus taken out
     sure = gain >= _SURE_GAIN and avg >= _SURE_AVG
     if sure or (gain >= _LOW_GAIN and avg >= _LOW_AVG):
-        return Repair(start, end, repaired, gain, sure, avg)
+        return Repair(start, end, repaired, gain, sure, avg, text[start:end])
     return None
 
 

@@ -1,0 +1,75 @@
+"""Strip pinyin reading annotations such as 焦點(diǎn) that some reposting sites inject.
+
+An annotation is removed only when it follows a Han character, holds a single syllable that
+is a reading of that character (pypinyin's table, precomputed into ``data/readings.tsv.gz``),
+and the document has several such confirmed hits: a lone gloss in ordinary text survives, and
+(完), (AI), (2025), (记者 张三), (Xinhua) or (a) never match.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+GATE = 3  # confirmed annotations a document needs before any is removed
+
+# Tone-marked letters appear precomposed (ā) or as a base letter + combining mark.
+_SYL = r"[a-zA-Zü\u00e0-\u01dc\u0300-\u036f\u0251\u0261]{1,8}"
+_ANNOT = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])(?:\((" + _SYL + r")\)|（(" + _SYL + r")）)")
+_TONED = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]")
+
+
+@lru_cache(maxsize=1)
+def readings() -> dict[str, frozenset[str]]:
+    raw = resources.files("cleanfeed.normalize").joinpath("data/readings.tsv.gz").read_bytes()
+    out: dict[str, frozenset[str]] = {}
+    for line in gzip.decompress(raw).decode("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            ch, _, rs = line.partition("\t")
+            out[ch] = frozenset(rs.split(","))
+    return out
+
+
+@lru_cache(maxsize=1)
+def syllables() -> frozenset[str]:
+    """Every tone-marked syllable pypinyin knows."""
+    return frozenset(s for rs in readings().values() for s in rs)
+
+
+def _canon(syl: str) -> str:
+    syl = unicodedata.normalize("NFC", syl.lower())
+    return syl.replace("\u0251", "a").replace("\u0261", "g").replace("v", "ü")
+
+
+def _verdict(ch: str, syl: str) -> int:
+    """2: a reading of ``ch``; 1: some tone-marked syllable; 0: not pinyin."""
+    syl = _canon(syl)
+    if syl in readings().get(ch, ()):
+        return 2
+    return 1 if _TONED.search(syl) and syl in syllables() else 0
+
+
+def strip_pinyin(text: str) -> tuple[str, int, int]:
+    """Remove annotations from ``text`` (a whole document, lines joined by newlines).
+
+    Returns ``(text, removed, unverified)``; ``unverified`` counts removed syllables that are
+    valid pinyin but not a reading our table lists for that character (worth a flag)."""
+    if "(" not in text and "（" not in text:
+        return text, 0, 0
+    hits = [(m, _verdict(text[m.start() - 1], m.group(1) or m.group(2))) for m in _ANNOT.finditer(text)]
+    if sum(1 for _, v in hits if v == 2) < GATE:
+        return text, 0, 0
+    parts: list[str] = []
+    last = removed = unverified = 0
+    for m, verdict in hits:
+        if verdict == 0:
+            continue
+        parts.append(text[last : m.start()])
+        last = m.end()
+        removed += 1
+        unverified += verdict == 1
+    parts.append(text[last:])
+    return "".join(parts), removed, unverified
