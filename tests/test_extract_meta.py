@@ -172,3 +172,26 @@ def test_article_with_subheadings_stays_one_story() -> None:
     arts = cleanfeed.clean_html_all(_article_page(body=body))
     assert len(arts) == 1 and arts[0].story_index is None
     assert "推进高质量数据供给" in arts[0].text and canon(arts[0].text).endswith(canon(P2))
+
+
+def test_flat_epaper_page_splits_on_datelines_end_markers_and_photos() -> None:
+    # No containers, no <h*>: headline lines are plain paragraphs between the stories.
+    photo_story = [
+        "春运将至，为更好地护航旅客平安回家路，新疆铁警开展形式多样的安全出行宣传活动，提醒旅客注意安全。",
+        "1月30日，在乌鲁木齐铁路公安处举办的安全出行宣传活动中，民警将文创产品送给参与活动的旅客。",
+    ]
+    parts = [f"<p>{P1}</p><p>{P2}</p><p>（新华社北京1月30日电 记者张晓余佩璇 张璇）</p>"]
+    for head, paras in EPAPER[1:]:
+        parts.append(f"<p>{head}</p>" + "".join(f"<p>{p}</p>" for p in paras))
+    parts.append("<p>新疆铁警安全宣传 护航平安回家路</p><p><img src='x.jpg'></p>")
+    parts.append("".join(f"<p>{p}</p>" for p in photo_story) + "<p>新华社发</p>")
+    body = "".join(parts)
+    html = f"<html><head><title>第03版：要闻</title></head><body><div class='page'>{body}</div></body></html>"
+    arts = cleanfeed.clean_html_all(html)
+    assert canons([a.title or "" for a in arts[1:]]) == canons(
+        ["中英签署多项经贸成果文件", "育儿补贴已惠及 3000多万名婴幼儿", "新疆铁警安全宣传 护航平安回家路"]
+    )
+    assert canons(arts[-1].paragraphs) == canons(photo_story)
+    assert (
+        "新华社发" in arts[-1].captions and "新华社发" not in arts[0].captions
+    )  # captions stay with their story

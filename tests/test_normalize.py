@@ -33,11 +33,15 @@ def test_seed004_body_matches_the_checked_reference() -> None:
 
 def test_seed004_three_mojibake_spans_repaired_exactly() -> None:
     _, report = normalize_lines(_lines("seed004_input.txt"))
-    assert [after for _, after in report.repairs] == ["。基于我國海量數(", "為人工智能模型的訓(", "。可以充分發"]
+    assert [after for _, after in report.repairs] == [
+        "。基于我國海量數(",
+        "為人工智能模型的訓(",
+        "。可以充分發",
+    ]
 
 
 def test_seed004_whole_seed_removes_all_525_annotations() -> None:
-    lines = _lines("seed004_input.txt") + ["廣播電視節目制作經營許可證(鄂)字第000號"]
+    lines = [*_lines("seed004_input.txt"), "廣播電視節目制作經營許可證(鄂)字第000號"]
     out, report = normalize_lines(lines)
     assert report.counts["pinyin_removed"] == 504
     assert out[-1] == "广播电视节目制作经营许可证（鄂）字第000号"  # (鄂) is not pinyin
@@ -88,7 +92,11 @@ def test_ordinary_question_marks_survive(text: str) -> None:
 
 def test_repair_of_a_synthetic_lost_byte() -> None:
     # "。可以充分發揮" in GBK with its first byte lost, full-width forms folded to ASCII
-    damaged = "本質上是因地制宜發展新質生產力?" + "。可以充分發".encode("gbk")[1:].decode("gbk") + "揮我國超大市場規模"
+    damaged = (
+        "本質上是因地制宜發展新質生產力?"
+        + "。可以充分發".encode("gbk")[1:].decode("gbk")
+        + "揮我國超大市場規模"
+    )
     damaged = damaged.replace("？", "?")
     out, report = normalize_report(damaged)
     assert report.counts.get("mojibake_spans") == 1
@@ -143,6 +151,18 @@ def test_t2s_tricky_table() -> None:
     assert len(errors) <= 1, errors
 
 
+@pytest.mark.parametrize("config", ["s2t", "s2tw", "s2hk"])
+def test_fast_t2s_path_equals_the_full_chain(config: str) -> None:
+    # lines without a variant-sensitive character skip the variant stage: same output required
+    import opencc
+
+    from cleanfeed.normalize.script import converter, to_simplified
+
+    text = opencc.OpenCC(config).convert("\n".join(p.read_text(encoding="utf-8") for p in CLEAN))
+    text += "\n看著裏面的衞生\n甚麼\n揹包"
+    assert to_simplified(text) == converter().convert(text)
+
+
 def test_simplified_text_is_not_converted() -> None:
     text = "国务院新增建立数据中心，著名学者乾隆年间的研究"
     out, report = normalize_lines([text])
@@ -188,7 +208,10 @@ def test_entities_are_unescaped_first() -> None:
 
 
 def test_normalize_text_one_paragraph_per_line_no_empty_lines() -> None:
-    assert normalize_text("  第一段。\n\n\u3000\u3000第二段。\r\n   \n第三段。") == "第一段。\n第二段。\n第三段。"
+    assert (
+        normalize_text("  第一段。\n\n\u3000\u3000第二段。\r\n   \n第三段。")
+        == "第一段。\n第二段。\n第三段。"
+    )
 
 
 def test_normalize_lines_keeps_empty_lines_and_count() -> None:
@@ -198,7 +221,9 @@ def test_normalize_lines_keeps_empty_lines_and_count() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from("中文國際(fā)?,.…\u3000 \n&;#aA1１「」\u200b"), max_size=20)))
+@given(
+    st.lists(st.text(alphabet=st.sampled_from("中文國際(fā)?,.…\u3000 \n&;#aA1１「」\u200b"), max_size=20))
+)
 def test_line_count_is_preserved_for_any_input(lines: list[str]) -> None:
     out, report = normalize_lines(lines)
     assert len(out) == len(lines)

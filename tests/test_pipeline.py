@@ -86,8 +86,6 @@ class FakeIndex:
     def match(self, article: Article) -> FakeMatch | None:
         if article.url == "http://b/repost":
             return FakeMatch("http://a/orig", "near", 0.93, 0.8)
-        if article.url == "http://a/self":
-            return FakeMatch("http://a/self", "exact", 1.0)
         return None
 
     def add(self, article: Article, original: bool) -> None:
@@ -122,11 +120,6 @@ def test_dedup_stage_marks_adds_and_links() -> None:
             "original_url": "http://a/orig2",
         }
     ]
-
-
-def test_a_redone_page_never_matches_itself() -> None:
-    art = DedupStage(FakeIndex()).process(Article(url="http://a/self", text="x"))
-    assert art.duplicate_of is None
 
 
 def test_dedup_switches_itself_off_when_unavailable(tmp_path: Path) -> None:

@@ -390,3 +390,17 @@ urls = ["{site.base}/news/a2.html"]
     assert manifest["failed_sources"] == ["gone"]
     assert "status_404" in manifest["sources"]["gone"]["errors"][0]
     assert len(read_run(folder)["articles"]) == 1
+
+
+def test_two_urls_of_one_canonical_story_give_one_article(site: SiteServer, tmp_path: Path) -> None:
+    sources = f"""
+[[sources]]
+name = "list"
+kind = "urls"
+urls = ["{site.base}/news/a2.html", "{site.base}/redirect/news/a2.html", "{site.base}/news/a2.html?utm=x"]
+"""
+    cfg = write_config(tmp_path, site.base, sources=sources)
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 0
+    recs = read_run(run_folders(tmp_path)[0])
+    assert len(recs["articles"]) == 1 and len(recs["duplicates"]) == 2
+    assert {r["id"] for r in recs["duplicates"]} == {recs["articles"][0]["id"]}

@@ -29,7 +29,12 @@ import gzip
 import math
 import unicodedata
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
+
+import jieba  # build-time only, like pypinyin: neither is a runtime dependency
+import opencc
+from pypinyin.pinyin_dict import pinyin_dict
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "cleanfeed" / "normalize" / "data"
 
@@ -39,8 +44,6 @@ def _is_han(ch: str) -> bool:
 
 
 def _words() -> list[tuple[str, int]]:
-    import jieba  # build-time only
-
     path = Path(jieba.__file__).parent / "dict.txt"
     words: list[tuple[str, int]] = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -51,8 +54,6 @@ def _words() -> list[tuple[str, int]]:
 
 
 def _traditional_forms(words: list[str]) -> list[list[str]]:
-    import opencc
-
     forms: list[list[str]] = [[] for _ in words]
     blob = "\n".join(words)
     for cfg in ("s2t", "s2tw", "s2hk"):
@@ -79,7 +80,7 @@ def build_lm(top_bigrams: int) -> tuple[dict[str, tuple[float, float, float]], d
             final[w[-1]] += freq
             for ch in w:
                 uni[ch] += freq
-            for a, b in zip(w, w[1:], strict=False):
+            for a, b in pairwise(w):
                 bi[a + b] += freq
     total = sum(uni.values())
     chars: dict[str, tuple[float, float, float]] = {}
@@ -111,8 +112,6 @@ def build_words(min_freq: int) -> dict[str, float]:
 def build_trad_chars() -> str:
     """Characters that only occur in Traditional text: changed by OpenCC t2s and absent from
     jieba's (Simplified) dictionary words. Used for the cheap "is this Traditional?" check."""
-    import opencc
-
     seen: Counter[str] = Counter()
     for word, freq in _words():
         for ch in word:
@@ -125,8 +124,6 @@ def build_trad_chars() -> str:
 
 
 def build_readings() -> dict[str, list[str]]:
-    from pypinyin.pinyin_dict import pinyin_dict  # build-time only
-
     out: dict[str, list[str]] = {}
     for cp, readings in pinyin_dict.items():
         ch = chr(cp)

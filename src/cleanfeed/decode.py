@@ -13,6 +13,7 @@ and big5 as big5hkscs, their supersets, because real pages use characters beyond
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 from functools import lru_cache
 
@@ -68,10 +69,8 @@ def _common_cjk() -> frozenset[str]:
     ):
         for lead in range(lo, hi + 1):
             for trail in trails:
-                try:
+                with contextlib.suppress(UnicodeDecodeError):
                     chars.add(bytes((lead, trail)).decode(enc))
-                except UnicodeDecodeError:
-                    pass
     return frozenset(chars)
 
 
@@ -118,7 +117,7 @@ def _is_binary(head: bytes) -> bool:
 
 def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, str]:
     """Decode page bytes; returns ``(text, encoding)``. Raises ``Drop`` (empty, binary, undecodable)."""
-    if not data or not data[:_SNIFF].strip() and not data.strip():
+    if not data or (not data[:_SNIFF].strip() and not data.strip()):
         raise Drop("empty")
     for bom, enc in (
         (codecs.BOM_UTF8, "utf-8-sig"),
@@ -132,10 +131,8 @@ def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, st
     head = data[:_SNIFF]
     if _is_binary(head):
         raise Drop("binary", "magic number or NUL bytes")
-    try:  # fast path: one strict decode
+    with contextlib.suppress(UnicodeDecodeError):  # fast path: one strict decode
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
     m = _META.search(head)
     declared = _codec((m.group(1) or m.group(2)).decode("ascii", "ignore")) if m else None
     for enc in dict.fromkeys(e for e in (declared, _codec(header_charset)) if e and e != "utf-8"):

@@ -145,9 +145,8 @@ class DedupStage:
         self.links: list[dict[str, Any]] = []
 
     def process(self, article: Article) -> Article:
-        m = self.index.match(article)
-        own = {article.url, article.canonical_url}
-        if m is not None and m.duplicate_of not in own:  # a redone page must not match its earlier self
+        m = self.index.match(article)  # never the article's own id: a redone page cannot match itself
+        if m is not None:
             article.duplicate_of = m.duplicate_of
             article.dup_kind = m.kind
             article.similarity = m.similarity

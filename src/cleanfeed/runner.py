@@ -142,6 +142,7 @@ class _Run:
         self.source_errors: dict[str, list[str]] = {s.name: [] for s in sources}
         self.timings: dict[str, float] = {}
         self.claimed: set[str] = set()
+        self.emitted: set[str] = set()  # record ids written this run
         self.enqueued = 0
         self.limited = False
         self.failed_pages = 0
@@ -266,6 +267,14 @@ class _Run:
         clean.kept += 1
         art = out
         art.original = item.original
+        if art.id in self.emitted:
+            # Another URL of this run had the same canonical URL (hence id): the same story, said once.
+            art.duplicate_of, art.dup_kind, art.similarity = art.canonical_url or art.url, "exact", 1.0
+            self._emit(art, "duplicates")
+            self.state.record(item.url, item.source, "ok", content_hash=art.content_hash, **validators)
+            return
+        if art.id:
+            self.emitted.add(art.id)
         t0 = time.perf_counter()
         try:
             art = self.pipeline.process(art)

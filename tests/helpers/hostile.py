@@ -198,6 +198,18 @@ def _whitespace_flood() -> bytes:
     return _page(" \n\t\u3000" * (1 << 18) + f"<p>{PARA}</p>").encode()
 
 
+# Found by atheris: '?'/U+FFFD next to runs of one CJK character look like lost GBK bytes to the mojibake
+# repair, whose search then runs to its per-document cap (~4.5 s CPU for 2 KB of text).
+REPAIR_BAIT = (
+    "@照照照照照照照照照照照照照照照照照&照照照照照照\ufffd?照照照照照照照照?照照照照照照照照照照照A照照照照照照1"
+    "照照照照照照照照照照照照照照照説tml"
+)
+
+
+def _repair_bait() -> bytes:
+    return _page("".join(f"<p>{REPAIR_BAIT}{i}</p>" for i in range(15))).encode()
+
+
 def _template_and_noscript() -> bytes:
     return _page("<template>" * 5000 + "<noscript>" * 5000 + PARA).encode()
 
@@ -247,6 +259,7 @@ CORPUS: dict[str, Case] = {
     "control_chars": Case(_control_chars),
     "whitespace_flood": Case(_whitespace_flood),
     "template_noscript_5k": Case(_template_and_noscript),
+    "repair_bait_2kb": Case(_repair_bait),
 }
 
 # Charset labels Python's codecs module knows but that are not web text encodings (bytes-to-bytes and

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import rensa
 
-from cleanfeed.normalize import normalize_text
+from cleanfeed.normalize import normalize_report
 
 U64 = npt.NDArray[np.uint64]
 
@@ -156,15 +156,13 @@ class Fingerprint:
     converted: bool  # the text was Traditional (converted by the pipeline or here)
 
 
-def _squash(text: str) -> str:
-    return "".join(text.split())
-
-
 def fingerprint(text: str, *, converted: bool = False, params: Params | None = None) -> Fingerprint:
     """Fingerprint an article's text (any script; it is normalized to Simplified first)."""
     p = params or Params()
-    simplified = normalize_text(text)
-    converted = converted or (simplified != text and _squash(simplified) != _squash(text))
+    # The normalizer also repairs mojibake and punctuation: only its Traditional->Simplified step makes
+    # a copy cross-script.
+    simplified, report = normalize_report(text)
+    converted = converted or report.converted
     canon = canonical(simplified)
     codes = codes_of(canon)
     digest = int.from_bytes(hashlib.blake2b(codes.tobytes(), digest_size=8).digest(), "little", signed=True)

@@ -291,7 +291,10 @@ class DedupIndex:
                 score[doc] += 1000 if key & 7 == TAG_BAND else 1
                 if key & 7 != TAG_BAND and per_key[key] <= RARE_KEY:
                     distinct[doc] += 1
-        top = [d for d, n in score.most_common(limit or self.max_candidates) if n >= self.min_shared_keys]
+        # Unrelated articles share a couple of keys by chance, more often as the index grows; a copy shares
+        # a tenth of its keys or more (a partial page full of other text: at least 5). Checked on the set.
+        need = max(self.min_shared_keys, min(5, round(0.1 * len(fp.keys))))
+        top = [d for d, n in score.most_common(limit or self.max_candidates) if n >= need]
         if not top:
             return []
         found = self._rows(f"SELECT {{cols}} FROM dedup_docs WHERE doc IN ({','.join('?' * len(top))})", top)

@@ -12,7 +12,7 @@ from cleanfeed.extract.body import Selection, punct_count, select_main, visible_
 from cleanfeed.extract.dom import Block, Elem, Page, linearize, parse
 from cleanfeed.extract.filters import Filtered, Para, apply_rules, is_content, scan_meta, trim_edges
 from cleanfeed.extract.rules import RuleSet, count_removed
-from cleanfeed.extract.stories import split_stories
+from cleanfeed.extract.stories import Story, split_stories
 from cleanfeed.models import Article
 from cleanfeed.normalize import NormalizeReport, normalize_lines
 
@@ -77,6 +77,21 @@ def _fallback_blocks(html: str, url: str | None, page: Page) -> list[Block]:
     if sum(1 for b in blocks if punct_count(b.text) >= 2 and visible_len(b.text) >= 40) < 2:
         return []  # not running text either: a list or a utility page after all
     return blocks
+
+
+def _captions_by_story(paras: list[Para], stories: list[Story], filtered: Filtered) -> list[list[str]]:
+    """Each caption goes to the story of the nearest story line above it (the lead when none)."""
+    owner = {id(p): i for i, s in enumerate(stories) for p in (*s.heads, *s.paras)}
+    at = {id(p): k for k, p in enumerate(paras)}
+    out: list[list[str]] = [[] for _ in stories]
+    for text, cap in zip(filtered.captions, filtered.caption_paras, strict=True):
+        story = 0
+        for k in range(at.get(id(cap), 0) - 1, -1, -1):
+            if id(paras[k]) in owner:
+                story = owner[id(paras[k])]
+                break
+        out[story].append(text)
+    return out
 
 
 _TIME_IN_LINE = re.compile(r"\d{1,4}[-/.年月]\d{1,2}|\d{1,2}:\d{2}")
@@ -226,7 +241,7 @@ def extract_all(html: str, url: str | None = None, *, rules: RuleSet | None = No
         raise Drop("not_article", "error or login page")
     # Credit lines: just above the main block, what the rules took out of it, just below it.
     before = page.blocks[max(0, sel.first - 12) : sel.first]
-    after = page.blocks[sel.end : sel.end + 15]
+    after = page.blocks[sel.end : sel.end + 6]  # credits sit right under the story; sidebars follow
     outside = normalize_lines([b.text for b in before] + [b.text for b in after])[0]
     above, below = outside[: len(before)], outside[len(before) :]
     taken = [p.text for p in paras if p.removed_by is not None]
@@ -239,9 +254,9 @@ def extract_all(html: str, url: str | None = None, *, rules: RuleSet | None = No
         "original_title": found.get("original_title"),
         "editor": found.get("editor"),
         "author": found.get("author") or credits.author,
-        "captions": filtered.captions,
         "lang": M.detect_lang(" ".join(p.text for p in kept[:5]), tree),
     }
+    story_captions = _captions_by_story(paras, stories, filtered)
     out: list[Article] = []
     for i, story in enumerate(stories):
         art = _article(
@@ -253,6 +268,7 @@ def extract_all(html: str, url: str | None = None, *, rules: RuleSet | None = No
             flags=flags,
         )
         art.agency = art.agency or credits.agency
+        art.captions = story_captions[i]
         if len(stories) > 1:
             art.story_index = i
         out.append(art)

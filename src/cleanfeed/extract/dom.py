@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -111,7 +112,9 @@ _HIDDEN_STYLE = re.compile(
     r"(?:^|;)\s*(?:max-)?height\s*:\s*0(?:px)?\s*(?:;|!|$)(?=.*overflow\s*:\s*hidden)",
     re.I,
 )
-_HIDDEN_CLASS = frozenset(("hidden", "hide", "d-none", "display-none", "invisible", "visually-hidden", "sr-only"))
+_HIDDEN_CLASS = frozenset(
+    ("hidden", "hide", "d-none", "display-none", "invisible", "visually-hidden", "sr-only")
+)
 # Class/id hints. Substrings, because sites glue words (articleContent, comment_list, hotNews).
 _NEG_HINT = re.compile(
     r"comment|reply|recommend|related|relate|footer|sidebar|side_?bar|\bside\b|\bnav|navbar|menu|share|"
@@ -175,6 +178,26 @@ def _sentence_marks(text: str) -> int:
     return sum(text.count(ch) for ch in "，。！？；")
 
 
+def _join(chunks: list[str]) -> str:
+    """Text nodes of one block, with a space between chunks that would glue ASCII words together
+    (the whitespace-only nodes that separated them are not visited)."""
+    if len(chunks) == 1:
+        return chunks[0]
+    out = [chunks[0]]
+    for prev, nxt in pairwise(chunks):
+        if (
+            prev
+            and nxt
+            and prev[-1].isascii()
+            and prev[-1].isalnum()
+            and nxt[0].isascii()
+            and nxt[0].isalnum()
+        ):
+            out.append(" ")
+        out.append(nxt)
+    return "".join(out)
+
+
 def clean_ws(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
@@ -236,7 +259,7 @@ class _Walker:
     def flush(self) -> None:
         buf = self.buf
         if buf:
-            raw = "".join(buf)
+            raw = _join(buf)
             text = clean_ws(raw)
             if text:
                 el = self.page.elems[self.cur]
@@ -285,12 +308,13 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
     root_id = root.mem_id
     hints: dict[str, tuple[int, bool]] = {}  # class/id label -> (hint, caption), for this page only
     buf = w.buf  # the walker's buffer (flush clears it in place)
-    for node in root.traverse(include_text=True):
+    # lexbor drops whitespace-only text nodes itself (a third of all nodes); flush() puts the
+    # space back where it matters (between ASCII words and numbers).
+    for node in root.traverse(include_text=True, skip_empty=True):
         tag = node.tag or "-"
         if tag == "-text":
             text = node.text_content or ""
             if not text or text.isspace():
-                # Whitespace never changes the structure: skip the (costly) parent lookup.
                 if buf and not skipping:
                     buf.append(" ")
                 continue

@@ -46,6 +46,7 @@ class Filtered:
     removed: Counter[str] = field(default_factory=Counter)
     meta: dict[str, str] = field(default_factory=dict)
     captions: list[str] = field(default_factory=list)
+    caption_paras: list[Para] = field(default_factory=list)  # where each caption stood, in order
 
 
 _TIMESTAMP = re.compile(
@@ -269,6 +270,7 @@ def _text_rules(paras: list[Para], rules: RuleSet, out: Filtered) -> None:
             assert r.pattern is not None
             if n <= 150 and not p.heading and (r.pattern.fullmatch(text) or (p.caption_hint and n >= 4)):
                 out.captions.append(text)
+                out.caption_paras.append(p)
                 _drop(p, r.name, out)
                 done = True
                 break
@@ -340,6 +342,7 @@ def apply_rules(paras: list[Para], rules: RuleSet) -> Filtered:
                 p.removed_by = None
         out.removed.pop("caption", None)
         out.captions.clear()
+        out.caption_paras.clear()
     kept: list[Para] = []
     for p in paras:
         if p.removed_by is None and p.text:

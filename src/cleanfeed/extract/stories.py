@@ -10,7 +10,7 @@ so ordinary articles stay whole.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from cleanfeed.extract.body import visible_len
@@ -27,6 +27,7 @@ MAX_HEADLINE_LINES = 4  # e-paper headlines are often broken over several lines
 class Story:
     title: str | None
     paras: list[Para]
+    heads: list[Para] = field(default_factory=list)  # the headline lines that became the title
 
 
 def _headline_like(p: Para) -> bool:
@@ -69,14 +70,15 @@ def _boundaries(paras: list[Para]) -> list[int]:
             or bool(_DATELINE_START.match(nxt.text))
         )
         structural = p.heading and prev.group not in (p.group, nxt.group) and is_content(nxt)
-        photo = (nxt.after_img or paras[end - 1].caption_next) and ends_story(prev.text)
-        if textual or photo:
+        photo = nxt.after_img or paras[end - 1].caption_next
+        if textual:
             out.append(i)
-        elif structural:
+        elif structural or photo:
             structural_only.append(i)
         i = end
-    # A heading opening a new container alone is weak (an article's boxed subsection looks the same):
-    # trust it on pages that show other story boundaries or several such headings.
+    # A heading opening a new container, or a short line over a photo, is weak evidence alone (an
+    # article's boxed subsection looks the same): trust it on pages that show other story
+    # boundaries, or several such headings over substantial pieces.
     if out or (len(structural_only) >= 2 and _substantial(paras, structural_only)):
         out = sorted(out + structural_only)
     return out
@@ -112,5 +114,5 @@ def split_stories(paras: list[Para]) -> list[Story]:
         title = " ".join(p.text for p in piece[:end]) or None
         rest = piece[end:]
         if rest:
-            out.append(Story(title, rest))
+            out.append(Story(title, rest, piece[:end]))
     return out

@@ -92,7 +92,9 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], NormalizeReport]:
     if not lines:
         return [], report
     # a line must not smuggle in a line break of its own: it would shift every later line
-    safe = [line.replace("\r", " ").replace("\n", " ") if "\n" in line or "\r" in line else line for line in lines]
+    safe = [
+        line.replace("\r", " ").replace("\n", " ") if "\n" in line or "\r" in line else line for line in lines
+    ]
     doc = "\n".join(safe)
     if _SURROGATE.search(doc):  # lone surrogates cannot be encoded (OpenCC, JSONL): mark them
         doc = _SURROGATE.sub("\ufffd", doc)

@@ -106,9 +106,7 @@ class WordLM:
                     continue
                 ch = piece
                 lp = _PUNCT_WORD.get(ch, _LOG_UNSEEN_CHAR)
-            cand = tail[-k] + lp
-            if cand > best:
-                best = cand
+            best = max(best, tail[-k] + lp)
         return (*tail, best)[-_WORD_MAX:]
 
     def score(self, text: str) -> float:

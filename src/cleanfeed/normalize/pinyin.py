@@ -18,7 +18,8 @@ GATE = 3  # confirmed annotations a document needs before any is removed
 
 # Tone-marked letters appear precomposed (ā) or as a base letter + combining mark.
 _SYL = r"[a-zA-Zü\u00e0-\u01dc\u0300-\u036f\u0251\u0261]{1,8}"
-_ANNOT = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])(?:\((" + _SYL + r")\)|（(" + _SYL + r")）)")
+# Starts with the parenthesis (a fast scan); the Han character before it is checked in Python.
+_ANNOT = re.compile(r"\((" + _SYL + r")\)|（(" + _SYL + r")）")
 _TONED = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ]")
 
 
@@ -37,6 +38,10 @@ def readings() -> dict[str, frozenset[str]]:
 def syllables() -> frozenset[str]:
     """Every tone-marked syllable pypinyin knows."""
     return frozenset(s for rs in readings().values() for s in rs)
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 def _canon(syl: str) -> str:
@@ -59,7 +64,11 @@ def strip_pinyin(text: str) -> tuple[str, int, int]:
     valid pinyin but not a reading our table lists for that character (worth a flag)."""
     if "(" not in text and "（" not in text:
         return text, 0, 0
-    hits = [(m, _verdict(text[m.start() - 1], m.group(1) or m.group(2))) for m in _ANNOT.finditer(text)]
+    hits = [
+        (m, _verdict(text[m.start() - 1], m.group(1) or m.group(2)))
+        for m in _ANNOT.finditer(text)
+        if m.start() and _is_han(text[m.start() - 1])
+    ]
     if sum(1 for _, v in hits if v == 2) < GATE:
         return text, 0, 0
     parts: list[str] = []

@@ -1,0 +1,47 @@
+"""Every regex in the shipped rule table stays linear on adversarial lines.
+
+A real page once made one rule backtrack for minutes (a nested ``(\\s*\\S{1,16}){0,8}``); this test
+runs each pattern over long lines built from its own keywords, so a new ambiguous pattern fails here
+instead of hanging a nightly run. The bound is a hang detector, far above the microseconds expected.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from cleanfeed.extract.rules import RuleSet
+
+HANG_BOUND_S = 2.0
+
+
+def _keywords(pattern: str) -> list[str]:
+    # Literal Han runs in the pattern (its keywords) are the prefixes most likely to start a match.
+    return sorted(set(re.findall(r"[\u4e00-\u9fff]{2,}", pattern)))[:12] or ["声明"]
+
+
+def _adversarial(keyword: str) -> list[str]:
+    return [
+        keyword + "：" + "中" * 3000,
+        keyword + " " + "中文 " * 1500,
+        keyword + "：" + "中" * 15 + " " + "中" * 3000 + "!",
+        (keyword + " 1 ") * 800,
+        keyword + "：" + "a" * 3000 + "。",
+    ]
+
+
+RULES = [r for r in RuleSet.default().rules if r.pattern is not None]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
+def test_rule_pattern_has_no_catastrophic_backtracking(rule) -> None:  # type: ignore[no-untyped-def]
+    assert rule.pattern is not None
+    for keyword in _keywords(rule.pattern.pattern):
+        for line in _adversarial(keyword):
+            t0 = time.perf_counter()
+            rule.pattern.fullmatch(line)
+            rule.pattern.search(line)
+            elapsed = time.perf_counter() - t0
+            assert elapsed < HANG_BOUND_S, f"{rule.name} took {elapsed:.1f}s on a {len(line)}-char line"
