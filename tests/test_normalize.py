@@ -70,7 +70,7 @@ def test_question_marks_and_replacement_chars_in_clean_text_are_left_alone(path:
     for i, ch in enumerate(chars):
         if "\u4e00" <= ch <= "\u9fff" and rng.random() < 0.02:
             chars[i] = ch + rng.choice(["?", "?", "\ufffd", "?;"])
-    assert find_repairs("".join(chars)) == []
+    assert find_repairs("".join(chars)) == ()
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_question_marks_and_replacement_chars_in_clean_text_are_left_alone(path:
 def test_ordinary_question_marks_survive(text: str) -> None:
     from cleanfeed.normalize.repair import find_repairs
 
-    assert find_repairs(text) == []
+    assert find_repairs(text) == ()
 
 
 def test_repair_of_a_synthetic_lost_byte() -> None:

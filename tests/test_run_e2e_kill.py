@@ -99,3 +99,42 @@ def test_kill9_at_many_points(
     site: SiteServer, tmp_path: Path, clean_reference: list[tuple[str, str, str | None]], after_hits: int
 ) -> None:
     assert _kill_then_rerun(site, tmp_path / f"killed{after_hits}", after_hits) == clean_reference
+
+
+def _running(pid: str) -> bool:
+    """Alive and not a zombie waiting for whoever adopted it to reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_kill9_leaves_no_cleaning_worker_behind(site: SiteServer, tmp_path: Path) -> None:
+    site.delay = 0.1
+    cfg = _config(tmp_path, site)
+    text = cfg.read_text(encoding="utf-8").replace("[fetch]\n", "[fetch]\nworkers = 1\n", 1)
+    cfg.write_text(text, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cleanfeed", "run", "--config", str(cfg)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while (
+            time.monotonic() < deadline and sum(n for p, n in site.hits.items() if p.startswith("/gen/")) < 5
+        ):
+            time.sleep(0.01)
+        kids = subprocess.run(
+            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        assert kids, "the run started no cleaning worker"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(k) for k in kids):
+        time.sleep(0.1)
+    assert not [k for k in kids if _running(k)], "orphaned worker processes"
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -30,7 +31,7 @@ from cleanfeed.errors import CleanfeedError, Drop, FetchError
 from cleanfeed.extract import RuleSet
 from cleanfeed.fetch import Fetcher
 from cleanfeed.models import Article, Page
-from cleanfeed.pipeline import DedupHandle, Pipeline, Stage, clean_job, open_dedup
+from cleanfeed.pipeline import DedupHandle, Pipeline, Stage, clean_job, open_dedup, worker_init
 from cleanfeed.settings import FeedSource, Settings, SitemapSource, Source
 from cleanfeed.sources import Item, iter_source
 from cleanfeed.state import DONE, State, StateLock
@@ -362,7 +363,9 @@ class _Run:
             self.pool.shutdown(wait=False, cancel_futures=True)
         # spawn, not fork: forking a process that runs an event loop and sqlite connections is unsafe
         ctx = multiprocessing.get_context("spawn")
-        self.pool = ProcessPoolExecutor(self.s.fetch.workers, mp_context=ctx)
+        self.pool = ProcessPoolExecutor(
+            self.s.fetch.workers, mp_context=ctx, initializer=worker_init, initargs=(os.getpid(),)
+        )
 
     async def crawl(self) -> None:
         if self.s.fetch.workers:

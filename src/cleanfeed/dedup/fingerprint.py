@@ -31,7 +31,8 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 _PINYIN = re.compile(rf"[(（](?=[a-zü ]*[{_TONED}])[a-zü{_TONED} ]{{1,12}}[)）]")
 _TONE_CHAR = re.compile(f"[{_TONED}]")
 # Numbers with their unit (6800亿, 8.7%, 147家) or Latin words (deepseek): one pass over the text.
-_ANCHOR = re.compile(r"\d+(?:\.\d+)?(?:%|[^\W\d_a-z.%])?|[a-z]{3,}")
+# The lookahead lets the regex engine skip the (mostly Han) positions that cannot start a token: 2x faster.
+_ANCHOR = re.compile(r"(?=[\da-z])(?:\d+(?:\.\d+)?(?:%|[^\W\d_a-z.%])?|[a-z]{3,})")
 _STRAY_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
 # Key tags (low 3 bits) keep the three kinds of posting in one table without collisions between kinds.
@@ -156,14 +157,22 @@ class Fingerprint:
     converted: bool  # the text was Traditional (converted by the pipeline or here)
 
 
-def fingerprint(text: str, *, converted: bool = False, params: Params | None = None) -> Fingerprint:
-    """Fingerprint an article's text (any script; it is normalized to Simplified first)."""
+def fingerprint(
+    text: str, *, converted: bool = False, params: Params | None = None, normalized: bool = False
+) -> Fingerprint:
+    """Fingerprint an article's text.
+
+    Raw text (any script) is normalized to Simplified first. ``normalized=True`` says the text is already
+    the normalizer's output (``clean_html`` articles): re-running it would change nothing and is the
+    largest cost of a fingerprint (its per-character Traditional check), so it is skipped.
+    """
     p = params or Params()
-    # The normalizer also repairs mojibake and punctuation: only its Traditional->Simplified step makes
-    # a copy cross-script.
-    simplified, report = normalize_report(text)
-    converted = converted or report.converted
-    canon = canonical(simplified)
+    if not normalized:
+        # The normalizer also repairs mojibake and punctuation: only its Traditional->Simplified step
+        # makes a copy cross-script.
+        text, report = normalize_report(text)
+        converted = converted or report.converted
+    canon = canonical(text)
     codes = codes_of(canon)
     digest = int.from_bytes(hashlib.blake2b(codes.tobytes(), digest_size=8).digest(), "little", signed=True)
     shingles = ngram_hashes(codes, SHINGLE)

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import sqlite3
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
+
+import numpy as np
+import numpy.typing as npt
 
 from cleanfeed.dedup.fingerprint import TAG_BAND, Fingerprint, Params, fingerprint
 from cleanfeed.dedup.match import Doc, Verdict, verify
@@ -93,6 +97,20 @@ class _Row:
         return Doc(zlib.decompress(self.canon).decode("utf-8"))
 
 
+def came_normalized(article: Article) -> bool:
+    """Whether ``article.text`` is the normalizer's output, so fingerprinting need not normalize it again.
+
+    The rule: ``clean_html`` records the normalizer's report on the article (``normalized`` edit counts,
+    ``converted``) and ``finalize`` records ``content_hash`` of the text. When both are present and the
+    hash still matches the text, the text is exactly what the normalizer returned. Anything else (raw text
+    from a library user, text edited after cleaning, a report with no edits) is normalized again: that
+    costs time, never quality.
+    """
+    if not (article.normalized or article.converted) or not article.content_hash or not article.text:
+        return False
+    return article.content_hash == content_hash(article.text)
+
+
 def article_id(article: Article) -> str:
     """The article's id, derived like ``Article.finalize`` when it is not set yet."""
     if article.id:
@@ -109,6 +127,10 @@ class DedupIndex:
     Given a path it opens the database in WAL mode and commits after each ``add`` (every ``commit_every``
     adds). Given a connection it never commits, so the caller can commit the index together with its own
     state in one transaction.
+
+    ``normalized``: True when every article given is already normalized (Simplified, pinyin-free, as
+    ``clean_html`` returns it), False to always normalize, None (default) to decide per article with
+    ``came_normalized``.
     """
 
     def __init__(
@@ -120,6 +142,7 @@ class DedupIndex:
         max_candidates: int = 24,
         min_shared_keys: int = 2,
         commit_every: int = 1,
+        normalized: bool | None = None,
     ) -> None:
         if isinstance(path_or_conn, sqlite3.Connection):
             self.conn, self._owns = path_or_conn, False
@@ -132,6 +155,7 @@ class DedupIndex:
         self.max_candidates = max_candidates
         self.min_shared_keys = min_shared_keys
         self.commit_every = max(1, commit_every)
+        self.normalized = normalized
         self._pending = 0
         self._closed = False
         try:
@@ -204,7 +228,8 @@ class DedupIndex:
         last = self._last
         if last is not None and last[0] == aid and last[1] == article.text:
             return aid, last[2]
-        fp = fingerprint(article.text, converted=article.converted, params=self.params)
+        trusted = came_normalized(article) if self.normalized is None else self.normalized
+        fp = fingerprint(article.text, converted=article.converted, params=self.params, normalized=trusted)
         self._last = (aid, article.text, fp, None)
         return aid, fp
 
@@ -338,15 +363,21 @@ class DedupIndex:
     def bulk_load(self, items: Iterable[tuple[str, str | None, Fingerprint]], original: bool) -> int:
         """Index precomputed fingerprints ``(id, url, fp)`` without matching: a fast initial build.
 
-        Postings are written in key order, a batch at a time, which keeps B-tree inserts local.
+        Postings are collected in memory (16 bytes each), sorted once and appended in key order, so the
+        B-tree is written front to back. Keys held by more than ``posting_cap`` of the new documents go
+        straight to the stop list (what ``prune`` would do later); the digest index is rebuilt after the
+        insert instead of being updated a row at a time.
         """
         n = 0
-        rows: list[tuple[int, int]] = []
+        keys = array("q")
+        docs = array("q")
+        counts = array("q")
         insert = (
             "INSERT OR IGNORE INTO dedup_docs (id, url, original, digest, converted, canon)"
             " VALUES (?, ?, ?, ?, ?, ?)"
         )
         self._begin()
+        self.conn.execute("DROP INDEX IF EXISTS dedup_docs_digest")
         for aid, url, fp in items:
             cur = self.conn.execute(
                 insert,
@@ -361,21 +392,40 @@ class DedupIndex:
             )
             if not cur.rowcount:
                 continue
-            doc = cur.lastrowid
-            rows.extend((k, doc) for k in fp.bands + fp.keys if k not in self._stop)  # type: ignore[misc]
+            docs.append(cur.lastrowid or 0)
+            keys.extend(fp.bands)
+            keys.extend(fp.keys)
+            counts.append(len(fp.bands) + len(fp.keys))
             n += 1
-            if len(rows) >= 500_000:
-                self._flush_keys(rows)
-        self._flush_keys(rows)
+        self._append_postings(
+            np.frombuffer(keys, dtype=np.int64), np.repeat(np.frombuffer(docs, dtype=np.int64), counts)
+        )
+        self.conn.execute("CREATE INDEX IF NOT EXISTS dedup_docs_digest ON dedup_docs (digest)")
         if self._owns and self.conn.in_transaction:
             self.conn.execute("COMMIT")
             self._pending = 0
         return n
 
-    def _flush_keys(self, rows: list[tuple[int, int]]) -> None:
-        rows.sort()
-        self.conn.executemany("INSERT OR IGNORE INTO dedup_keys (key, doc) VALUES (?, ?)", rows)
-        rows.clear()
+    def _append_postings(self, keys: npt.NDArray[np.int64], docs: npt.NDArray[np.int64]) -> None:
+        if self._stop:
+            keep = ~np.isin(keys, np.fromiter(self._stop, dtype=np.int64, count=len(self._stop)))
+            keys, docs = keys[keep], docs[keep]
+        order = np.argsort(keys, kind="stable")  # docs ascend already: (key, doc) order
+        keys, docs = keys[order], docs[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
+        per_key = np.diff(np.r_[starts, len(keys)])
+        common = per_key > self.posting_cap
+        stopped: list[int] = keys[starts[common]].tolist()
+        self.conn.executemany("INSERT OR IGNORE INTO dedup_stop (key) VALUES (?)", ((k,) for k in stopped))
+        self._stop.update(stopped)
+        keep = np.repeat(~common, per_key)
+        keys, docs = keys[keep], docs[keep]
+        sql = "INSERT OR IGNORE INTO dedup_keys (key, doc) VALUES (?, ?)"
+        step = 1_000_000  # Python ints for a million rows at a time, not for all of them
+        for i in range(0, len(keys), step):
+            self.conn.executemany(
+                sql, zip(keys[i : i + step].tolist(), docs[i : i + step].tolist(), strict=True)
+            )
 
     def _insert(
         self,

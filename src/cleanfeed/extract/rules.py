@@ -18,9 +18,9 @@ from typing import Any, Literal
 
 import tomllib
 
-RuleKind = Literal["line", "phrase", "tail", "heading", "selector", "caption", "meta", "structural"]
+RuleKind = Literal["line", "phrase", "tail", "edge", "heading", "selector", "caption", "meta", "structural"]
 KINDS: frozenset[str] = frozenset(
-    ("line", "phrase", "tail", "heading", "selector", "caption", "meta", "structural")
+    ("line", "phrase", "tail", "edge", "heading", "selector", "caption", "meta", "structural")
 )
 META_FIELDS = frozenset(("editor", "original_title", "author"))
 # Han characters, CJK extensions included ({HAN} in rule patterns).
@@ -91,6 +91,12 @@ def rule_from_dict(data: Mapping[str, Any], host: str | None = None) -> Rule:
             raise ValueError(f"rule {name}: meta rules need field in {sorted(META_FIELDS)}")
         if pattern is not None and "value" not in pattern.groupindex:
             raise ValueError(f"rule {name}: meta pattern needs a (?P<value>...) group")
+    if kind == "edge" and pattern is not None:
+        # Edge rules are joined into one alternation (extract/edges.py) and peeled repeatedly.
+        if pattern.groupindex:
+            raise ValueError(f"rule {name}: an edge pattern must not define named groups")
+        if pattern.fullmatch(""):
+            raise ValueError(f"rule {name}: an edge pattern must not match the empty string")
     max_len = data.get("max_len", 120)
     if not isinstance(max_len, int) or max_len <= 0:
         raise ValueError(f"rule {name}: max_len must be a positive integer")

@@ -39,6 +39,8 @@ _TAIL_NON_ASCII = re.compile(r"[^\x00-\x7f]{1,4}$")
 MAX_UNITS = 60  # a longer run is left alone: the search cost grows with it
 _MAX_STARTS = 50  # more candidate starts than this, at >1% of the text, is soup, not one lost byte
 _MAX_SEARCHES = 12  # full searches per document that found nothing
+# Candidate readings scored per document (seed 004's three spans need ~17k; ~0.5 s CPU in all).
+_BUDGET = 40_000
 _VANISH_PENALTY = -4.0  # prior against assuming a pair silently vanished
 # Per-character bonus: without it a path that restores a vanished character always loses,
 # because every extra character costs its log-probability.
@@ -59,7 +61,7 @@ _VANISH_HIGH = set(range(0xAA, 0xB0)) | set(range(0xF8, 0xFF))  # then the 2nd b
 _VANISH_LOW = set(range(0xA1, 0xA8))  # A140-A7A0: then the 2nd byte is 40-A0
 
 
-@dataclass
+@dataclass(frozen=True)  # cached results are shared between callers
 class Repair:
     start: int
     end: int  # exclusive, in the original string
@@ -175,17 +177,24 @@ def _prune(states: _States) -> _States:
     return dict(sorted(states.items(), key=lambda kv: -kv[1].rank)[:_BEAM])
 
 
+class _OutOfBudget(Exception):
+    """The document used up its search budget (hostile or hopeless input)."""
+
+
 class _Search:
     """Viterbi over the re-paired characters of one run; ``wrong`` holds the off-script characters.
 
     Paths are ranked by char-bigram score + word-segmentation score + priors: the bigram model
     alone prefers readings made of frequent fragments (環保机炮 over 環。基于)."""
 
-    def __init__(self, lm: CharLM, words: WordLM, ix: _Index, wrong: frozenset[str]) -> None:
+    def __init__(
+        self, lm: CharLM, words: WordLM, ix: _Index, wrong: frozenset[str], budget: list[int]
+    ) -> None:
         self.lm = lm
         self.words = words
         self.ix = ix
         self.wrong = wrong
+        self.budget = budget  # emissions left for the whole document, shared by its searches
 
     def start(self, left: str, run: int) -> _Path:
         tail: tuple[float, ...] = (0.0,)
@@ -194,6 +203,9 @@ class _Search:
         return _Path(0.0, left, tail, run)
 
     def emit(self, path: _Path, ch: str, prior: float = 0.0) -> _Path:
+        self.budget[0] -= 1
+        if self.budget[0] < 0:
+            raise _OutOfBudget
         last = path.text[-1] if path.text else ""
         aux = path.aux + prior + _CHAR_BONUS + (_SCRIPT_PENALTY if ch in self.wrong else 0.0)
         aux += self.lm.cond(last, ch) if last else self.lm.unigram(ch)
@@ -325,7 +337,7 @@ def _looks_clean(lm: CharLM, text: str, pos: int, left: str) -> bool:
     return total / max(1, len(window)) > _NOISE_AVG + 1.0
 
 
-def _try_span(lm: CharLM, text: str, start: int) -> tuple[Repair | None, bool]:
+def _try_span(lm: CharLM, text: str, start: int, budget: list[int]) -> tuple[Repair | None, bool]:
     """The repair starting at ``start`` if any, and whether a full search ran."""
     pos = start + 1
     tail = _PINYIN_TAIL.match(text, pos)  # the orphan ate "(" of an annotation: drop the rest
@@ -335,7 +347,7 @@ def _try_span(lm: CharLM, text: str, start: int) -> tuple[Repair | None, bool]:
     if _looks_clean(lm, text, pos, left[-1:]):
         return None, False
     ix = _index()
-    search = _Search(lm, load_words(), ix, _off_script(ix, text, start))
+    search = _Search(lm, load_words(), ix, _off_script(ix, text, start), budget)
     origin = search.start(left, _clause_runs(text, start, start)[0])
     states: _States = {(_ANY, left[-1:], 0): origin}
     orig = 0.0  # LM score of the observed text, on the same footing
@@ -393,8 +405,15 @@ def _try_span(lm: CharLM, text: str, start: int) -> tuple[Repair | None, bool]:
     return None, True
 
 
-def find_repairs(text: str) -> list[Repair]:
-    """Non-overlapping repairs for ``text`` (cheap when no ``?`` precedes non-ASCII text)."""
+@lru_cache(maxsize=16)
+def find_repairs(text: str) -> tuple[Repair, ...]:
+    """Non-overlapping repairs for ``text`` (cheap when no ``?`` precedes non-ASCII text).
+
+    Cached: a page's text is normalized more than once (extraction, then dedup fingerprints)."""
+    return tuple(_find_repairs(text))
+
+
+def _find_repairs(text: str) -> list[Repair]:
     if "?" not in text and "\ufffd" not in text:
         return []
     starts = [m.start() for m in _START.finditer(text)]
@@ -403,10 +422,14 @@ def find_repairs(text: str) -> list[Repair]:
     lm = load_lm()
     out: list[Repair] = []
     searched = 0
+    budget = [_BUDGET]
     for s in starts:
         if out and s < out[-1].end:
             continue
-        rep, ran = _try_span(lm, text, s)
+        try:
+            rep, ran = _try_span(lm, text, s, budget)
+        except _OutOfBudget:
+            break
         if rep is not None:
             out.append(rep)
         elif ran:
@@ -416,7 +439,7 @@ def find_repairs(text: str) -> list[Repair]:
     return out
 
 
-def repair_mojibake(text: str) -> tuple[str, list[Repair]]:
+def repair_mojibake(text: str) -> tuple[str, tuple[Repair, ...]]:
     reps = find_repairs(text)
     if not reps:
         return text, reps

@@ -1,0 +1,99 @@
+"""Edge clauses: UI prompts and counters glued to the start or end of a paragraph.
+
+Portals append 展开全文 / 打开APP，阅读全文 / 赞(186) inside the story's own ``<p>``, so the clause
+arrives as part of a real paragraph. ``edge`` rules in ``rules.toml`` each describe ONE short UI
+clause; here they are joined into one alternation and peeled off the paragraph's end, one clause
+at a time (chains such as 下载客户端，看更多精彩内容点击查看全文 peel clause by clause).
+
+What keeps story text safe is the boundary, not the phrase list: a tail peel is kept only when
+what is left ends a sentence (。！？” …) or nothing is left, so 用户可以打开APP阅读全文 survives (the
+text before the clauses is 用户可以). A head clause must be set off by a separator or brackets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cleanfeed.extract.rules import Rule
+
+# What the text left before a tail clause must end with: a finished sentence or a closed bracket.
+BOUNDARY = frozenset("。！？!?；;…”’\"」』）)】]")
+# A paragraph ending like this cannot end in a clause (no clause ends with them): the common case,
+# skipped without running a regex.
+_NO_TAIL = frozenset("。！？!?；;”’\"」』")
+WINDOW = 48  # a clause (brackets and separators included) is never longer; bounds every search
+MAX_PEEL = 8  # clauses peeled from one paragraph end, at most
+_OPEN = r"(?:[（(【\[]\s?)?"
+_CLOSE = r"\s?[）)】\]]"
+# Between chained clauses and after the last one (打开APP，阅读全文 >>).
+_SEP = r"[\s,，、|｜/·>»›…▼∨:：]*"
+_HEAD_SEP = r"[\s|｜>»›:：]"
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeMatcher:
+    tail: re.Pattern[str]
+    head: re.Pattern[str]
+    groups: tuple[str, ...]  # regex group name per rule, in rule order
+    names: tuple[str, ...]  # the rule names
+
+
+def matcher(rules: tuple[Rule, ...]) -> EdgeMatcher | None:
+    """One matcher for a rule set's edge rules (cached: rule sets are immutable)."""
+    pats = tuple((r.name, r.pattern.pattern) for r in rules if r.pattern is not None)
+    return _compile(pats) if pats else None
+
+
+@lru_cache(maxsize=64)
+def _compile(pats: tuple[tuple[str, str], ...]) -> EdgeMatcher:
+    groups = tuple(f"e{i}" for i in range(len(pats)))
+    alts = "|".join(f"(?P<{g}>{raw})" for g, (_, raw) in zip(groups, pats, strict=True))
+    clause = f"{_OPEN}(?:{alts})"
+    return EdgeMatcher(
+        tail=re.compile(f"{clause}(?:{_CLOSE})?{_SEP}\\Z"),
+        # At the head the clause must be closed by a bracket or followed by a separator.
+        head=re.compile(f"{clause}(?:{_CLOSE}|(?={_HEAD_SEP}))"),
+        groups=groups,
+        names=tuple(name for name, _ in pats),
+    )
+
+
+def _rule_of(m: re.Match[str], em: EdgeMatcher) -> str:
+    for g, name in zip(em.groups, em.names, strict=True):
+        if m.group(g) is not None:
+            return name
+    return em.names[0]  # pragma: no cover - one group always matched
+
+
+def peel(text: str, em: EdgeMatcher) -> tuple[str, list[tuple[str, str]]]:
+    """``text`` without its edge clauses, and the clauses cut as (rule name, clause text).
+
+    All clauses cut means the whole paragraph is widget text: ``("", cuts)``.
+    """
+    cuts: list[tuple[str, str]] = []
+    end = len(text)
+    kept_cuts, kept_end = 0, end
+    if text and text[-1] not in _NO_TAIL:
+        while end > 0 and len(cuts) < MAX_PEEL:
+            m = em.tail.search(text, max(0, end - WINDOW), end)
+            if m is None or m.start() == end:
+                break
+            cuts.append((_rule_of(m, em), text[m.start() : end]))
+            end = m.start()
+            rest = text[:end].rstrip()
+            if not rest or rest[-1] in BOUNDARY:
+                kept_cuts, kept_end = len(cuts), len(rest)
+    cuts = cuts[:kept_cuts]
+    text = text[:kept_end]
+    start = 0
+    for _ in range(MAX_PEEL):
+        m = em.head.match(text, start, min(len(text), start + WINDOW))
+        if m is None or m.end() == start:
+            break
+        cuts.append((_rule_of(m, em), text[m.start() : m.end()]))
+        start = m.end()
+        while start < len(text) and text[start] in " |｜>»›:：":
+            start += 1
+    return text[start:].strip(), cuts
