@@ -152,10 +152,19 @@ def test_normalize_text_contract(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["\ud800", "正文\udfff内容", "a\r\nb", "\r", "\x00", "\u2028", "\ufeff", " \n \n ", "臺灣", "台灣"],
-)
+    ["\ud800", "正文\udfff内容", "a\r\nb", "\r", "\x00", "\u2028", "\ufeff", " \n \n ", "臺灣", "台灣",
+     "儼\x00\n槨", "儼\x00\x1c槨"],  # the last two: found by atheris (a NUL inside a line)
+)  # fmt: skip
 def test_normalize_text_examples(text: str) -> None:
     _check_normalize(text)
+
+
+@pytest.mark.parametrize(
+    ("data", "label"), [(b"\\\x80", "unicode_escape"), (b"\\N{x}", "raw_unicode_escape")]
+)
+def test_decode_examples(data: bytes, label: str) -> None:
+    """Found by the long fuzz run: escape codecs warn (an error under pytest) on invalid escapes."""
+    _check_decode(data, label)
 
 
 @FAST

@@ -33,7 +33,10 @@ def test_relative_paths_resolve_against_the_config_folder(
     s = cleanfeed.load_settings(cfg)
     assert s.output_dir == tmp_path / "sub" / "o"
     assert s.state_path == tmp_path / "sub" / "s" / "state.db"
-    assert s.index_path == tmp_path / "sub" / "s" / "index.db"
+    # The dedup index shares the state database unless dedup.path names another file.
+    assert s.index_path == s.state_path and s.index_shares_state
+    s2 = cleanfeed.load_settings(cfg, dedup__path="idx/index.db")
+    assert s2.index_path == tmp_path / "sub" / "idx" / "index.db" and not s2.index_shares_state
 
 
 def test_precedence_defaults_toml_env_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

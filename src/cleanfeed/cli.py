@@ -7,6 +7,7 @@ Exit codes: 0 ok; 1 finished with failed pages or sources; 2 usage or config err
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sqlite3
 import sys
@@ -22,6 +23,7 @@ from cleanfeed.models import Article
 from cleanfeed.runner import preview, run
 from cleanfeed.settings import Settings, load_settings, parse_value
 from cleanfeed.sources import describe
+from cleanfeed.state import StateLock
 from cleanfeed.write import OutputError
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_TEMPFAIL = 0, 1, 2, 75
@@ -140,15 +142,21 @@ def _cmd_sources(args: argparse.Namespace) -> int:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
-    path = Path(args.index) if args.index else _load_for(args).index_path
+    settings = None if args.index else _load_for(args)
+    path = Path(args.index) if settings is None else settings.index_path
     path.parent.mkdir(parents=True, exist_ok=True)
-    with DedupIndex(path) as index:
+    # With a config the index may live in the state database: hold the run lock while writing.
+    lock = StateLock(settings.state_path) if settings is not None else contextlib.nullcontext()
+    with lock, DedupIndex(path) as index:
         report = load_originals(index, [Path(f) for f in args.files], url=args.url, all_stories=args.all)
         total = len(index)
     for failure in report.failed:
         print(f"cleanfeed: {failure}", file=sys.stderr)
-    print(f"indexed {report.added} originals ({report.skipped} skipped, {len(report.failed)} failed); "
-          f"{total} articles in {path}", file=sys.stderr)
+    print(
+        f"indexed {report.added} originals ({report.skipped} skipped, {len(report.failed)} failed); "
+        f"{total} articles in {path}",
+        file=sys.stderr,
+    )
     return EXIT_FAILURES if report.failed else EXIT_OK
 
 
@@ -209,6 +217,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
+    except ConfigError as exc:  # any command given a bad config: stop before work, name the key
+        print(f"cleanfeed: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LockHeld as exc:
+        print(f"cleanfeed: {exc}", file=sys.stderr)
+        return EXIT_TEMPFAIL
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -190,10 +190,12 @@ class DedupStage:
 
 @dataclass
 class DedupHandle:
-    """An open dedup index on its own connection (committed just before the state)."""
+    """An open dedup index. By default it shares the state connection, so the run's single state commit
+    covers the index too (a kill at any point cannot leave one ahead of the other). With its own file
+    (``dedup.path`` set) it has its own connection, committed just before the state."""
 
     stage: DedupStage | None
-    conn: sqlite3.Connection | None
+    conn: sqlite3.Connection | None  # None when the index rides on the state connection
     status: str
 
     def commit(self) -> None:
@@ -213,7 +215,10 @@ class DedupHandle:
 
 
 def open_dedup(
-    enabled: bool, path: Path, factory: Callable[[sqlite3.Connection], Any] | None = None
+    enabled: bool,
+    path: Path,
+    factory: Callable[[sqlite3.Connection], Any] | None = None,
+    shared: sqlite3.Connection | None = None,
 ) -> DedupHandle:
     """Open ``cleanfeed.dedup.DedupIndex`` in a transaction; switch dedup off (logged) if unavailable."""
     if not enabled:
@@ -224,6 +229,15 @@ def open_dedup(
         except (ImportError, AttributeError) as exc:
             log.warning("dedup switched off: cleanfeed.dedup.DedupIndex unavailable (%s)", exc)
             return DedupHandle(None, None, f"off: unavailable ({type(exc).__name__})")
+    if shared is not None:
+        try:
+            index = factory(shared)  # its tables join the state database; the state commit covers them
+        except Exception as exc:
+            log.warning(
+                "dedup switched off: cannot open the index in %s (%s: %s)", path, type(exc).__name__, exc
+            )
+            return DedupHandle(None, None, f"off: {type(exc).__name__}: {exc}")
+        return DedupHandle(DedupStage(index), None, "on")
     conn = connect(path)
     try:
         conn.execute("BEGIN IMMEDIATE")

@@ -456,7 +456,8 @@ def run(
                 if run_id is not None:
                     state.mark_run(run_id, "failed")
                 raise
-            dedup = open_dedup(settings.dedup.enabled, settings.index_path)
+            shared = state.conn if settings.index_shares_state else None
+            dedup = open_dedup(settings.dedup.enabled, settings.index_path, shared=shared)
             job = _Run(
                 settings,
                 state,
@@ -486,7 +487,7 @@ def run(
                 if dry_run:
                     state.rollback()
                 else:
-                    dedup.commit()  # index before state: a crash between them only redoes pages
+                    dedup.commit()  # a no-op when the index shares the state DB (the default)
                     assert run_id is not None
                     state.commit_run(run_id, manifest["counts"])
             except BaseException:

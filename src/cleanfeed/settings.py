@@ -190,9 +190,14 @@ class Settings(_Strict):
 
     @property
     def index_path(self) -> Path:
+        """The dedup index database: by default the state database itself (one commit covers both)."""
         if self.dedup.path is not None:
             return self.resolve(self.dedup.path)
-        return self.state_path.parent / "index.db"
+        return self.state_path
+
+    @property
+    def index_shares_state(self) -> bool:
+        return self.index_path == self.state_path
 
     def source(self, name: str) -> Source:
         for src in self.sources:

@@ -126,6 +126,7 @@ def anchors(canon: str) -> set[str]:
     return {tok for tok in _ANCHOR.findall(canon) if len(tok) >= 3 or tok[:2].isdigit()}
 
 
+@lru_cache(maxsize=1 << 16)  # anchors repeat across articles (years, 5%, brand names): hash each once
 def _stable64(token: str) -> int:
     return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little")
 

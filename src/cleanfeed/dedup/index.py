@@ -150,6 +150,9 @@ class DedupIndex:
             self.conn = sqlite3.connect(str(path_or_conn), isolation_level=None, timeout=30)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
+            # Queries are ~60 random B-tree seeks: reading pages through a memory map instead of one read()
+            # call each takes a third off the lookup (address space only; the OS shares the page cache).
+            self.conn.execute("PRAGMA mmap_size=17179869184")
             self._owns = True
         self.posting_cap = posting_cap
         self.max_candidates = max_candidates

@@ -147,8 +147,11 @@ def _common(grams: U64, n_sentences: int) -> U64:
     """Bigrams in more than a fifth of the sentences (at least 3): topic words such as 人工, 智能."""
     if not len(grams):
         return grams
-    starts = np.flatnonzero(np.r_[True, grams[1:] != grams[:-1]])
-    counts = np.diff(np.r_[starts, len(grams)])
+    change = np.empty(len(grams), dtype=bool)  # np.r_ would cost more than the rest of this function
+    change[0] = True
+    np.not_equal(grams[1:], grams[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    counts = np.diff(starts, append=len(grams))
     out: U64 = grams[starts[counts > max(2, n_sentences // 5)]]
     return out
 
@@ -173,20 +176,24 @@ def align(copy: Doc, original: Doc) -> list[tuple[int, int, float]]:
         return []
     begins = np.cumsum(cnt) - cnt
     idx = np.arange(total) - np.repeat(begins, cnt) + np.repeat(left, cnt)
-    shared = np.zeros((nq, nc), dtype=np.int64)
-    np.add.at(shared, (np.repeat(q_sid, cnt), c_sid[idx]), 1)
+    # Count pairs per (copy sentence, original sentence) cell: bincount is far cheaper than np.add.at.
+    cells = np.repeat(q_sid, cnt) * nc + c_sid[idx]
+    shared = np.bincount(cells, minlength=nq * nc).reshape(nq, nc)
     dice = 2 * shared / np.maximum(1, q_size[:, None] + c_size[None, :])
     dice[(q_size < 3)[:, None] | (c_size < 3)[None, :]] = 0.0
     ii, jj = np.nonzero(dice >= SPUN_PAIR)
     vals = dice[ii, jj]
     used_q: set[int] = set()
     used_c: set[int] = set()
+    q_anchors: dict[int, set[str]] = {}  # a sentence is tried against several partners: scan it once
+    c_anchors: dict[int, set[str]] = {}
     out = []
     for k in np.lexsort((-jj, -ii, -vals)):
         i, j = int(ii[k]), int(jj[k])
         if i in used_q or j in used_c:
             continue
-        qa, ca = anchors(q_text[i]), anchors(c_text[j])
+        qa = q_anchors[i] if i in q_anchors else q_anchors.setdefault(i, anchors(q_text[i]))
+        ca = c_anchors[j] if j in c_anchors else c_anchors.setdefault(j, anchors(c_text[j]))
         if qa and ca and not qa & ca:  # both carry numbers and none agree: not the same sentence
             continue
         used_q.add(i)

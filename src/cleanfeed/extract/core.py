@@ -145,6 +145,7 @@ def _paras(
                     b.after_img,
                     caption_hint=b.caption,
                     group=elems[b.elem].parent,
+                    elem=b.elem,
                     indent=b.indent,
                 )
             )

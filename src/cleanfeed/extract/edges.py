@@ -25,6 +25,7 @@ BOUNDARY = frozenset("。！？!?；;…”’\"」』）)】]")
 _NO_TAIL = frozenset("。！？!?；;”’\"」』")
 WINDOW = 48  # a clause (brackets and separators included) is never longer; bounds every search
 MAX_PEEL = 8  # clauses peeled from one paragraph end, at most
+SEARCH_BUDGET = 48  # regex calls spent on one paragraph's tail, at most (a hostile line stays cheap)
 _OPEN = r"(?:[（(【\[]\s?)?"
 _CLOSE = r"\s?[）)】\]]"
 # Between chained clauses and after the last one (打开APP，阅读全文 >>).
@@ -67,31 +68,54 @@ def _rule_of(m: re.Match[str], em: EdgeMatcher) -> str:
     return em.names[0]  # pragma: no cover - one group always matched
 
 
+def _tail(text: str, em: EdgeMatcher) -> tuple[int, list[tuple[str, str]]]:
+    """Where the kept text ends after peeling tail clauses (the earliest sentence boundary reachable),
+    and the clauses cut, last first. Nothing reachable: ``(len(text), [])``.
+
+    A clause can start at several places (9人已收藏 vs 收藏; 打开打开APP… vs 打开APP…), so the peel is
+    a small search over the possible starts, bounded by ``SEARCH_BUDGET`` regex calls.
+    """
+    budget = SEARCH_BUDGET
+
+    def best(end: int, depth: int) -> tuple[int, list[tuple[str, str]]] | None:
+        nonlocal budget
+        found: tuple[int, list[tuple[str, str]]] | None = None
+        pos = max(0, end - WINDOW)
+        while budget > 0 and depth < MAX_PEEL:
+            budget -= 1
+            m = em.tail.search(text, pos, end)
+            if m is None or m.start() == end:
+                break
+            s = m.start()
+            cut = (_rule_of(m, em), text[s:end])
+            rest = text[:s].rstrip()
+            if (not rest or rest[-1] in BOUNDARY) and (found is None or len(rest) < found[0]):
+                found = (len(rest), [cut])
+            deeper = best(s, depth + 1)
+            if deeper is not None and (found is None or deeper[0] < found[0]):
+                found = (deeper[0], [cut, *deeper[1]])
+            pos = s + 1  # a shorter clause ending here
+        return found
+
+    if not text or text[-1] in _NO_TAIL:
+        return len(text), []
+    return best(len(text), 0) or (len(text), [])
+
+
 def peel(text: str, em: EdgeMatcher) -> tuple[str, list[tuple[str, str]]]:
     """``text`` without its edge clauses, and the clauses cut as (rule name, clause text).
 
     All clauses cut means the whole paragraph is widget text: ``("", cuts)``.
     """
-    cuts: list[tuple[str, str]] = []
-    end = len(text)
-    kept_cuts, kept_end = 0, end
-    if text and text[-1] not in _NO_TAIL:
-        while end > 0 and len(cuts) < MAX_PEEL:
-            m = em.tail.search(text, max(0, end - WINDOW), end)
-            if m is None or m.start() == end:
-                break
-            cuts.append((_rule_of(m, em), text[m.start() : end]))
-            end = m.start()
-            rest = text[:end].rstrip()
-            if not rest or rest[-1] in BOUNDARY:
-                kept_cuts, kept_end = len(cuts), len(rest)
-    cuts = cuts[:kept_cuts]
-    text = text[:kept_end]
+    end, cuts = _tail(text, em)
+    text = text[:end]
     start = 0
     for _ in range(MAX_PEEL):
         m = em.head.match(text, start, min(len(text), start + WINDOW))
         if m is None or m.end() == start:
             break
+        if m.end() < len(text) and text[m.end()].isspace() and m.end() - m.start() < 4:
+            break  # 分享 经济…: a short word before a space is as likely the story's own first word
         cuts.append((_rule_of(m, em), text[m.start() : m.end()]))
         start = m.end()
         while start < len(text) and text[start] in " |｜>»›:：":

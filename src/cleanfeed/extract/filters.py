@@ -14,7 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from cleanfeed.extract.body import PUNCT, TERMINAL, punct_count, visible_len
-from cleanfeed.extract.rules import RuleSet, count_removed
+from cleanfeed.extract.edges import EdgeMatcher, matcher, peel
+from cleanfeed.extract.rules import Rule, RuleSet, count_removed
 
 
 @dataclass(slots=True)
@@ -29,6 +30,7 @@ class Para:
     caption_next: bool = False  # a photo caption followed it (set after filtering)
     caption_hint: bool = False  # the DOM marks it as a caption (figcaption, class="pictext")
     group: int = -1  # the DOM element holding this paragraph's element (its "container")
+    elem: int = -1  # the DOM element owning this line (lines split by <br> share it)
     indent: bool = False  # typeset with a leading ideographic-space indent
     content: bool = False  # is_content() cache, valid while content_key is text
     content_key: str | None = None
@@ -226,71 +228,94 @@ def _timestamp_lists(paras: list[Para], out: Filtered) -> None:
         run = []
 
 
+@dataclass(frozen=True, slots=True)
+class _TextRules:
+    metas: tuple[Rule, ...]
+    lines: tuple[Rule, ...]
+    phrases: tuple[Rule, ...]
+    captions: tuple[Rule, ...]
+    tails: tuple[Rule, ...]
+    edges: EdgeMatcher | None
+
+
+def _whole_rules(p: Para, tr: _TextRules, out: Filtered) -> bool:
+    """Rules that take the whole paragraph (meta, line, phrase, caption); True if one did."""
+    text = p.text
+    n = len(text)
+    for r in tr.metas:
+        assert r.pattern is not None
+        m = r.pattern.fullmatch(text) if n <= 120 else None
+        if m and r.field:
+            value = (m.group("value") or "").strip()
+            if value:
+                out.meta.setdefault(r.field, value)
+            _drop(p, r.name, out)
+            return True
+    for r in tr.lines:
+        assert r.pattern is not None
+        if n <= 200 and r.pattern.fullmatch(text):
+            _drop(p, r.name, out)
+            return True
+    for r in tr.phrases:
+        assert r.pattern is not None
+        if n <= r.max_len and r.pattern.search(text):
+            _drop(p, r.name, out)
+            return True
+    for r in tr.captions:
+        assert r.pattern is not None
+        if n <= 150 and not p.heading and (r.pattern.fullmatch(text) or (p.caption_hint and n >= 4)):
+            out.captions.append(text)
+            out.caption_paras.append(p)
+            _drop(p, r.name, out)
+            return True
+    return False
+
+
+def _tail_rules(p: Para, tr: _TextRules, out: Filtered) -> None:
+    text = p.text
+    for r in tr.tails:
+        assert r.pattern is not None
+        m = r.pattern.search(text)
+        if m and m.start() > 0:
+            cut = text[m.start() :]
+            if r.name.startswith("editor"):
+                em = re.search(r"[:：]\s*([\u3400-\u9fff\U00020000-\U0003134f·A-Za-z]{2,8})", cut)
+                if em:
+                    out.meta.setdefault("editor", em.group(1))
+            count_removed(out.removed, r.name, cut)
+            text = p.text = text[: m.start()].rstrip()
+        elif m:
+            _drop(p, r.name, out)
+            break
+
+
 def _text_rules(paras: list[Para], rules: RuleSet, out: Filtered) -> None:
-    metas = [r for r in rules.of("meta") if r.pattern]
-    captions = [r for r in rules.of("caption") if r.pattern]
-    lines = [r for r in rules.of("line") if r.pattern]
-    phrases = [r for r in rules.of("phrase") if r.pattern]
-    tails = [r for r in rules.of("tail") if r.pattern]
+    def of(kind: str) -> tuple[Rule, ...]:
+        return tuple(r for r in rules.of(kind) if r.pattern)
+
+    tr = _TextRules(of("meta"), of("line"), of("phrase"), of("caption"), of("tail"), matcher(of("edge")))
     for p in paras:
         if p.removed_by is not None:
             continue
-        text = p.text
-        n = len(text)
-        done = False
-        for r in metas:
-            assert r.pattern is not None
-            m = r.pattern.fullmatch(text) if n <= 120 else None
-            if m and r.field:
-                value = (m.group("value") or "").strip()
-                if value:
-                    out.meta.setdefault(r.field, value)
-                _drop(p, r.name, out)
-                done = True
-                break
-        if done:
+        whole: list[tuple[str, str]] = []  # the paragraph is nothing but UI clauses
+        if tr.edges is not None:
+            rest, cuts = peel(p.text, tr.edges)
+            if cuts and rest:
+                # Prompts glued to a real paragraph: cut them, judge what is left.
+                for name, cut in cuts:
+                    count_removed(out.removed, name, cut)
+                p.text = rest
+            elif cuts:
+                whole = cuts
+        if _whole_rules(p, tr, out):
             continue
-        for r in lines:
-            assert r.pattern is not None
-            if n <= 200 and r.pattern.fullmatch(text):
-                _drop(p, r.name, out)
-                done = True
-                break
-        if done:
+        if whole:
+            # Only clauses, and no line rule claimed the line: each clause is counted by its rule.
+            p.removed_by = whole[0][0]
+            for name, cut in whole:
+                count_removed(out.removed, name, cut)
             continue
-        for r in phrases:
-            assert r.pattern is not None
-            if n <= r.max_len and r.pattern.search(text):
-                _drop(p, r.name, out)
-                done = True
-                break
-        if done:
-            continue
-        for r in captions:
-            assert r.pattern is not None
-            if n <= 150 and not p.heading and (r.pattern.fullmatch(text) or (p.caption_hint and n >= 4)):
-                out.captions.append(text)
-                out.caption_paras.append(p)
-                _drop(p, r.name, out)
-                done = True
-                break
-        if done:
-            continue
-        for r in tails:
-            assert r.pattern is not None
-            m = r.pattern.search(text)
-            if m and m.start() > 0:
-                cut = text[m.start() :]
-                if r.name.startswith("editor"):
-                    em = re.search(r"[:：]\s*([\u3400-\u9fff\U00020000-\U0003134f·A-Za-z]{2,8})", cut)
-                    if em:
-                        out.meta.setdefault("editor", em.group(1))
-                count_removed(out.removed, r.name, cut)
-                text = p.text = text[: m.start()].rstrip()
-                n = len(text)
-            elif m:
-                _drop(p, r.name, out)
-                break
+        _tail_rules(p, tr, out)
 
 
 _TOKEN_SPLIT = re.compile(r"[\s|｜/·]+")
@@ -314,6 +339,18 @@ def _structure(paras: list[Para], rules: RuleSet, out: Filtered) -> None:
         for p in paras:
             if p.removed_by is None and p.link_chars and p.link_ratio > 0.5 and not is_content(p):
                 _drop(p, "link_dense", out)
+    if rules.enabled("footer_group"):
+        for i, p in enumerate(paras):
+            if p.removed_by != "copyright_footer" or p.elem <= 0:
+                continue
+            # The lines of one footer box share its element (关于我们<br>联系方式<br>Copyright …).
+            j = i - 1
+            while j >= 0 and paras[j].elem == p.elem:
+                q = paras[j]
+                if q.removed_by is None and (is_content(q) or visible_len(q.text) > 40):
+                    break
+                _drop(q, "footer_group", out)
+                j -= 1
     if rules.enabled("after_footer"):
         footer_at = next((i for i, p in enumerate(paras) if p.removed_by == "copyright_footer"), None)
         if footer_at is not None:
