@@ -162,7 +162,10 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="cleanfeed", description=__doc__.splitlines()[0] if __doc__ else None
+        prog="cleanfeed",
+        description="Turn Chinese news reposts into clean, deduplicated JSONL.",
+        epilog="exit codes: 0 ok; 1 finished with failed pages or sources; 2 usage or config error; "
+        "75 lock held or temporary failure",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -19,10 +19,10 @@ from functools import lru_cache
 from cleanfeed.extract.rules import Rule
 
 # What the text left before a tail clause must end with: a finished sentence or a closed bracket.
-BOUNDARY = frozenset("。！？!?；;…”’\"」』）)】]")
+BOUNDARY = frozenset('。！？!?；;…”’"」』）)】]')
 # A paragraph ending like this cannot end in a clause (no clause ends with them): the common case,
 # skipped without running a regex.
-_NO_TAIL = frozenset("。！？!?；;”’\"」』")
+_NO_TAIL = frozenset('。！？!?；;”’"」』')
 WINDOW = 48  # a clause (brackets and separators included) is never longer; bounds every search
 MAX_PEEL = 8  # clauses peeled from one paragraph end, at most
 SEARCH_BUDGET = 48  # regex calls spent on one paragraph's tail, at most (a hostile line stays cheap)
