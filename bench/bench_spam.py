@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from spam_inject import canon, inject  # noqa: E402  (bench/ is not a package)
 
+from cleanfeed.evaluate import score_pair  # noqa: E402
+
 COMMAND = "python bench/bench_spam.py --pages {pages} --trafilatura{shared}"
 
 
@@ -82,14 +84,7 @@ def score_canon(text: str) -> str:
 
 
 def bigram_f1(gold: str, pred: str) -> float:
-    g, p = score_canon(gold), score_canon(pred)
-    gb = Counter(g[i : i + 2] for i in range(len(g) - 1))
-    pb = Counter(p[i : i + 2] for i in range(len(p) - 1))
-    common = sum((gb & pb).values())
-    if not common:
-        return 0.0
-    prec, rec = common / sum(pb.values()), common / sum(gb.values())
-    return 2 * prec * rec / (prec + rec)
+    return score_pair(gold, pred)[2]  # the metric of eval/score.py, as `cleanfeed eval` reports it
 
 
 # --- page sources ----------------------------------------------------------------------------------

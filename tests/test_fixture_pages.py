@@ -13,7 +13,6 @@ import functools
 import json
 import re
 import unicodedata
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import pytest
 
 import cleanfeed
 from cleanfeed import Article, Drop
+from cleanfeed.evaluate import score_pair
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 MANIFEST: dict[str, Any] = json.loads((PAGES / "cases.json").read_text(encoding="utf-8"))
@@ -45,14 +45,7 @@ def canon(text: str | None) -> str:
 
 
 def bigram_f1(gold: str, pred: str) -> float:
-    g, p = canon(gold), canon(pred)
-    gb = Counter(g[i : i + 2] for i in range(len(g) - 1))
-    pb = Counter(p[i : i + 2] for i in range(len(p) - 1))
-    common = sum((gb & pb).values())
-    if not common:
-        return 0.0
-    prec, rec = common / sum(pb.values()), common / sum(gb.values())
-    return 2 * prec * rec / (prec + rec)
+    return score_pair(gold, pred)[2]  # the metric `cleanfeed eval` reports
 
 
 def same_agency(expected: str, got: str | None) -> bool:
