@@ -174,3 +174,42 @@ def test_a_site_edge_rule_joins_the_peel() -> None:
     out = apply_rules([Para(STORY + "戳我看更多")], rules.for_host(None))
     assert [p.text for p in out.paras] == [STORY]
     assert out.removed["site_more"] == len("戳我看更多")
+
+
+def _body(paragraph: str) -> str:
+    story = "".join(f"<p>　　第{i}段：{STORY}</p>" for i in range(3))
+    body = f"<div class='content'>{story}<p>{paragraph}</p></div>"
+    return f"<html><body><h1>统计局发布数据</h1>{body}</body></html>"
+
+
+def test_a_prompt_that_is_an_element_of_its_own_goes_without_a_sentence_end() -> None:
+    art = cleanfeed.clean_html(
+        _body("人大代表建议公款消费禁喝茅台酒<span class='s'>打开APP阅读更多精彩内容</span>")
+    )
+    assert "打开APP" not in art.text
+    assert "人大代表建议公款消费禁喝茅台酒" in art.text
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "用户可以<strong>打开APP</strong>阅读全文",  # bare text ends the line: the sentence's own words
+        "据统计，<b>共3000人参与</b>",  # emphasis after a comma: the sentence goes on into it
+        "记者<em>点击查看</em>了该平台的全文",
+    ],
+)
+def test_emphasis_inside_a_story_sentence_is_not_a_widget(markup: str) -> None:
+    art = cleanfeed.clean_html(_body(markup))
+    plain = markup
+    for tag in ("<strong>", "</strong>", "<b>", "</b>", "<em>", "</em>"):
+        plain = plain.replace(tag, "")
+    assert plain in art.text.replace(" ", "")
+
+
+@pytest.mark.parametrize("widget", ["<p>赞(437)浏览量：5970756展开</p>", "<h3>延伸阅读</h3>"])
+def test_a_widget_line_above_the_story_is_not_taken_for_the_headline(widget: str) -> None:
+    story = "".join(f"<p>　　第{i}段：{STORY}</p>" for i in range(3))
+    body = f"{widget}<div class='content'>{story}</div>"
+    html = f"<html><head><title>某某网</title></head><body>{body}</body></html>"
+    art = cleanfeed.clean_html(html)
+    assert art.title is None or ("浏览量" not in art.title and "延伸阅读" not in art.title)

@@ -44,7 +44,7 @@ def faults() -> Iterator[FaultServer]:
 
 
 def test_faultserver_selfcheck(faults: FaultServer) -> None:
-    with httpx.Client(timeout=2.0) as client:
+    with httpx.Client(timeout=2.0, trust_env=False) as client:  # never via an env proxy
         assert client.get(faults.url("/good/1.html")).text == good_page(1).decode()
         assert marker(1) in client.get(faults.url("/good-gzip/1.html")).text
         r = client.get(faults.url("/retry-after/7"))

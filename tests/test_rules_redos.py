@@ -45,3 +45,27 @@ def test_rule_pattern_has_no_catastrophic_backtracking(rule) -> None:  # type: i
             rule.pattern.search(line)
             elapsed = time.perf_counter() - t0
             assert elapsed < HANG_BOUND_S, f"{rule.name} took {elapsed:.1f}s on a {len(line)}-char line"
+
+
+def test_edge_peel_stays_linear_on_adversarial_lines() -> None:
+    # Edge rules are joined into one end-anchored alternation and peeled with a bounded search:
+    # long chains of clauses, and long lines almost made of them, must stay fast.
+    from cleanfeed.extract.edges import matcher, peel
+
+    em = matcher(RuleSet.default().of("edge"))
+    assert em is not None
+    lines = [
+        "正文。" + "赞（1）" * 1000,
+        "查看" * 1500,
+        "1" * 3000 + "人支持",
+        ("打开" * 3 + "APP") * 300,
+        "打开" * 1500 + "APP",
+        "。" + "打开" * 20 + "APP阅读全文",
+        "点击查看全文 | " * 400,
+        "中" * 3000 + "。展开全文",
+    ]
+    for line in lines:
+        t0 = time.perf_counter()
+        peel(line, em, tuple(line[i : i + 7] for i in range(0, 21, 7)))
+        elapsed = time.perf_counter() - t0
+        assert elapsed < 0.5, f"peel took {elapsed:.2f}s on a {len(line)}-char line"

@@ -10,6 +10,7 @@ from cleanfeed.errors import Drop
 from cleanfeed.extract import meta as M
 from cleanfeed.extract.body import Selection, punct_count, select_main, visible_len
 from cleanfeed.extract.dom import Block, Elem, Page, linearize, parse
+from cleanfeed.extract.edges import matcher, peel
 from cleanfeed.extract.filters import Filtered, Para, apply_rules, is_content, scan_meta, trim_edges
 from cleanfeed.extract.rules import RuleSet, count_removed
 from cleanfeed.extract.stories import Story, split_stories
@@ -97,18 +98,33 @@ def _captions_by_story(paras: list[Para], stories: list[Story], filtered: Filter
 _TIME_IN_LINE = re.compile(r"\d{1,4}[-/.年月]\d{1,2}|\d{1,2}:\d{2}")
 
 
-def _on_page_title(title: str | None, page: Page, sel: Selection) -> str | None:
+def _widget_text(text: str, rules: RuleSet) -> bool:
+    """A line that is only UI clauses (赞(437)浏览量:5970756展开) or a list heading (延伸阅读)."""
+    em = matcher(rules.of("edge"))
+    if em is not None and not peel(text, em)[0]:
+        return True
+    return any(r.pattern is not None and r.pattern.fullmatch(text) for r in rules.of("heading"))
+
+
+def _on_page_title(title: str | None, page: Page, sel: Selection, rules: RuleSet) -> str | None:
     """Keep a <title>-derived headline the page itself shows; else the headline line above the story.
 
     Some sites put only their own name in <title> (公共电视台 新闻网): the headline is then the
     heading, or the short line, just above the article text.
     """
+    if title and _widget_text(title, rules):
+        title = None  # a list heading or widget line the title finder took for the headline
     window = page.blocks[max(0, sel.first - 15) : min(sel.end, sel.first + 3)]
     key = "".join((title or "").split())
     if key and any(key in b.text.replace(" ", "") for b in page.blocks[: sel.end]):
         return title
     for b in reversed(window):
-        if b.heading and 2 <= visible_len(b.text) <= 60 and b.link_chars * 2 < len(b.text):
+        if (
+            b.heading
+            and 2 <= visible_len(b.text) <= 60
+            and b.link_chars * 2 < len(b.text)
+            and not _widget_text(b.text, rules)  # 延伸阅读 over an injected list is no headline
+        ):
             # One heading element broken by <br> is one headline.
             return " ".join(x.text for x in window if x.elem == b.elem)
     for b in reversed(page.blocks[max(0, sel.first - 6) : sel.first]):
@@ -119,6 +135,7 @@ def _on_page_title(title: str | None, page: Page, sel: Selection) -> str | None:
             and b.text[-1] not in "。：:"
             and not _TIME_IN_LINE.search(b.text)
             and punct_count(b.text) <= 2
+            and not _widget_text(b.text, rules)
         ):
             return b.text
     return title
@@ -147,6 +164,7 @@ def _paras(
                     group=elems[b.elem].parent,
                     elem=b.elem,
                     indent=b.indent,
+                    tail_chunks=b.tail_chunks,
                 )
             )
     return paras, new_title, report
@@ -225,7 +243,7 @@ def extract_all(html: str, url: str | None = None, *, rules: RuleSet | None = No
         # No story has this many paragraphs; bound the per-paragraph work (rules, normalization).
         sel = Selection(sel.first, sel.first + MAX_BLOCKS, sel.elem, sel.score, sel.total_positive)
         flags.append("truncated")
-    raw_title = _on_page_title(M.find_title(tree), page, sel)
+    raw_title = _on_page_title(M.find_title(tree), page, sel, active)
     paras, title, report = _paras(page.blocks[sel.first : sel.end], page.elems, raw_title)
     filtered = apply_rules(paras, active)
     for pos, rule, n in page.dropped:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -148,6 +149,9 @@ class Block:
     after_img: bool = False
     caption: bool = False  # inside a figcaption / caption-classed element
     indent: bool = False  # starts with an ideographic / no-break space indent (typeset body text)
+    # The text nodes after the block's last (up to) three inner tag boundaries: where an element of
+    # its own (<span>展开全文</span>) may end the line (see edges.peel).
+    tail_chunks: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -227,6 +231,12 @@ def _hint(label: str) -> int:
     return 1 if _POS_HINT.search(label) else 0
 
 
+@lru_cache(maxsize=8192)
+def _label_hints(label: str) -> tuple[int, bool]:
+    """(hint, caption) of a class/id label. Cached across pages: a site's pages share their labels."""
+    return _hint(label), bool(_CAPTION_HINT.search(label))
+
+
 def _selected(tree: LexborHTMLParser, rules: RuleSet) -> dict[int, str]:
     """mem_id -> rule name of elements matched by selector rules."""
     out: dict[int, str] = {}
@@ -255,6 +265,10 @@ class _Walker:
         self.cur = 0
         self.list_depth = 0
         self.heading_depth = 0
+        # Where, in buf, each element of the trailing run of inline-element text starts (reset by
+        # bare text): <p>正文<span>展开全文</span></p> ends with an element of its own.
+        self.marks: list[int] = []
+        self.mark_parent = -1
 
     def flush(self) -> None:
         buf = self.buf
@@ -278,11 +292,21 @@ class _Walker:
                         self.pending_img,
                         el.cap,
                         indent,
+                        self.tail_chunks(),
                     )
                 )
                 self.pending_img = False
             buf.clear()
+        self.marks.clear()
         self.link_chars = 0
+
+    def tail_chunks(self) -> tuple[str, ...]:
+        """The text of the last (up to three) inline elements ending the block, after other text."""
+        ms = [m for m in self.marks[-3:] if m > 0]
+        if not ms:
+            return ()
+        buf = self.buf
+        return tuple("".join(buf[a:b]) for a, b in zip(ms, [*ms[1:], len(buf)], strict=True))
 
 
 def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
@@ -306,7 +330,6 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
     skipping = 0
     link_depth = 0
     root_id = root.mem_id
-    hints: dict[str, tuple[int, bool]] = {}  # class/id label -> (hint, caption), for this page only
     buf = w.buf  # the walker's buffer (flush clears it in place)
     # lexbor drops whitespace-only text nodes itself (a third of all nodes); flush() puts the
     # space back where it matters (between ASCII words and numbers).
@@ -332,7 +355,8 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
             continue
         parent = node.parent
         pid = parent.mem_id if parent is not None else root_id
-        while len(stack) > 1 and stack[-1][0] != pid:
+        # The usual case (still inside the parent) costs one comparison; the root never pops.
+        while stack[-1][0] != pid and len(stack) > 1:
             _, kind, prev = stack.pop()
             if kind == _K_SKIP:
                 skipping -= 1
@@ -352,6 +376,13 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
                 w.cur = prev
         if tag == "-text":
             if not skipping:
+                top, top_kind, _ = stack[-1]
+                if top_kind == _K_BLOCK:
+                    if w.marks:
+                        w.marks.clear()  # bare text ends the line so far
+                elif top != w.mark_parent or not w.marks:
+                    w.marks.append(len(buf))
+                    w.mark_parent = top
                 buf.append(text)
                 if link_depth:
                     w.link_chars += len(text) - text.count(" ")
@@ -397,10 +428,9 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
         hint, cap = 0, tag == "figcaption"
         if attrs:
             label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-            known = hints.get(label)
-            if known is None:
-                known = hints[label] = (_hint(label), bool(_CAPTION_HINT.search(label)))
-            hint, cap = known[0], cap or known[1]
+            # Long labels (hostile pages) are not cached: the cache's memory stays small.
+            hint, is_cap = _label_hints(label) if len(label) <= 200 else _label_hints.__wrapped__(label)
+            cap = cap or is_cap
         owner = elems[w.cur]
         elems.append(Elem(tag, w.cur, hint, owner.neg or hint < 0, len(blocks), cap=cap or owner.cap))
         stack.append((nid, _K_BLOCK, w.cur))

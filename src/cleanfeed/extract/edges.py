@@ -7,7 +7,9 @@ at a time (chains such as 下载客户端，看更多精彩内容点击查看全
 
 What keeps story text safe is the boundary, not the phrase list: a tail peel is kept only when
 what is left ends a sentence (。！？” …) or nothing is left, so 用户可以打开APP阅读全文 survives (the
-text before the clauses is 用户可以). A head clause must be set off by a separator or brackets.
+text before the clauses is 用户可以), or when the clauses are inline elements of their own closing
+the line (…标题<span>展开全文</span>: the markup says it is a widget). A head clause must be set off
+by a separator or brackets.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ BOUNDARY = frozenset('。！？!?；;…”’"」』）)】]')
 # A paragraph ending like this cannot end in a clause (no clause ends with them): the common case,
 # skipped without running a regex.
 _NO_TAIL = frozenset('。！？!?；;”’"」』')
+_MID = frozenset("，,、：:；;")  # the sentence goes on after these
 WINDOW = 48  # a clause (brackets and separators included) is never longer; bounds every search
 MAX_PEEL = 8  # clauses peeled from one paragraph end, at most
 SEARCH_BUDGET = 48  # regex calls spent on one paragraph's tail, at most (a hostile line stays cheap)
@@ -68,7 +71,21 @@ def _rule_of(m: re.Match[str], em: EdgeMatcher) -> str:
     return em.names[0]  # pragma: no cover - one group always matched
 
 
-def _tail(text: str, em: EdgeMatcher) -> tuple[int, list[tuple[str, str]]]:
+def _visible(text: str) -> int:
+    return len(text) - sum(1 for ch in text if ch.isspace())
+
+
+def _element_starts(chunks: tuple[str, ...]) -> frozenset[int]:
+    """Distances (in visible characters, from the line's end) of its last inner tag boundaries."""
+    out: set[int] = set()
+    n = 0
+    for chunk in reversed(chunks):
+        n += _visible(chunk)
+        out.add(n)
+    return frozenset(out)
+
+
+def _tail(text: str, em: EdgeMatcher, chunks: tuple[str, ...]) -> tuple[int, list[tuple[str, str]]]:
     """Where the kept text ends after peeling tail clauses (the earliest sentence boundary reachable),
     and the clauses cut, last first. Nothing reachable: ``(len(text), [])``.
 
@@ -76,6 +93,13 @@ def _tail(text: str, em: EdgeMatcher) -> tuple[int, list[tuple[str, str]]]:
     a small search over the possible starts, bounded by ``SEARCH_BUDGET`` regex calls.
     """
     budget = SEARCH_BUDGET
+    starts: frozenset[int] | None = None  # computed only when a clause lacks a sentence boundary
+
+    def at_element(s: int) -> bool:
+        nonlocal starts
+        if starts is None:
+            starts = _element_starts(chunks)
+        return _visible(text[s:]) in starts
 
     def best(end: int, depth: int) -> tuple[int, list[tuple[str, str]]] | None:
         nonlocal budget
@@ -89,7 +113,11 @@ def _tail(text: str, em: EdgeMatcher) -> tuple[int, list[tuple[str, str]]]:
             s = m.start()
             cut = (_rule_of(m, em), text[s:end])
             rest = text[:s].rstrip()
-            if (not rest or rest[-1] in BOUNDARY) and (found is None or len(rest) < found[0]):
+            # Kept when the text before ends a sentence, or when the clauses are an element of their
+            # own at the end of the line (…禁喝茅台酒<span>打开APP阅读更多精彩内容</span>).
+            # (Not after a comma: 据统计，<b>共3000人参与</b> is the sentence's own emphasis.)
+            ok = not rest or rest[-1] in BOUNDARY or (rest[-1] not in _MID and bool(chunks) and at_element(s))
+            if ok and (found is None or len(rest) < found[0]):
                 found = (len(rest), [cut])
             deeper = best(s, depth + 1)
             if deeper is not None and (found is None or deeper[0] < found[0]):
@@ -102,12 +130,14 @@ def _tail(text: str, em: EdgeMatcher) -> tuple[int, list[tuple[str, str]]]:
     return best(len(text), 0) or (len(text), [])
 
 
-def peel(text: str, em: EdgeMatcher) -> tuple[str, list[tuple[str, str]]]:
+def peel(text: str, em: EdgeMatcher, chunks: tuple[str, ...] = ()) -> tuple[str, list[tuple[str, str]]]:
     """``text`` without its edge clauses, and the clauses cut as (rule name, clause text).
 
-    All clauses cut means the whole paragraph is widget text: ``("", cuts)``.
+    ``chunks``: the line's last text nodes (``Block.tail_chunks``); clauses that are exactly these
+    nodes are cut even without a sentence end before them. All clauses cut means the whole
+    paragraph is widget text: ``("", cuts)``.
     """
-    end, cuts = _tail(text, em)
+    end, cuts = _tail(text, em, chunks)
     text = text[:end]
     start = 0
     for _ in range(MAX_PEEL):

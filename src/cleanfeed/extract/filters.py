@@ -32,6 +32,7 @@ class Para:
     group: int = -1  # the DOM element holding this paragraph's element (its "container")
     elem: int = -1  # the DOM element owning this line (lines split by <br> share it)
     indent: bool = False  # typeset with a leading ideographic-space indent
+    tail_chunks: tuple[str, ...] = ()  # text nodes after the line's last inner tags (Block.tail_chunks)
     content: bool = False  # is_content() cache, valid while content_key is text
     content_key: str | None = None
     removed_by: str | None = None
@@ -299,7 +300,7 @@ def _text_rules(paras: list[Para], rules: RuleSet, out: Filtered) -> None:
             continue
         whole: list[tuple[str, str]] = []  # the paragraph is nothing but UI clauses
         if tr.edges is not None:
-            rest, cuts = peel(p.text, tr.edges)
+            rest, cuts = peel(p.text, tr.edges, p.tail_chunks)
             if cuts and rest:
                 # Prompts glued to a real paragraph: cut them, judge what is left.
                 for name, cut in cuts:

@@ -45,6 +45,10 @@ class NormalizeReport:
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+# C0/C1 controls carry no text. NUL must go before OpenCC, whose C++ core stops at it and would silently
+# drop the rest of the document; vertical tab and form feed separate words, so they become spaces.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_SPACE_CONTROL = re.compile(r"[\x0b\x0c]")
 
 
 def _unescape(line: str) -> str:
@@ -100,6 +104,7 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], NormalizeReport]:
     doc = "\n".join(safe)
     if _SURROGATE.search(doc):  # lone surrogates cannot be encoded (OpenCC, JSONL): mark them
         doc = _SURROGATE.sub("\ufffd", doc)
+    doc = _SPACE_CONTROL.sub(" ", _CONTROL.sub("", doc))
     out = _normalize_doc(doc, report).split("\n")
     if len(out) != len(lines):  # defensive: never break the caller's line mapping
         raise AssertionError(f"normalize changed the line count: {len(lines)} -> {len(out)}")
