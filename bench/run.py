@@ -8,6 +8,7 @@ and the exact command that reproduces them). Benchmarks that need the hand-held 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import platform
 import subprocess
@@ -31,14 +32,24 @@ class BenchContext:
 
 
 def _versions() -> str:
-    names = ["cleanfeed", "selectolax", "trafilatura", "lxml", "opencc", "pydantic", "httpx", "rensa",
-             "datasketch", "scrapy", "readability-lxml", "charset-normalizer"]
+    names = [
+        "cleanfeed",
+        "selectolax",
+        "trafilatura",
+        "lxml",
+        "opencc",
+        "pydantic",
+        "httpx",
+        "rensa",
+        "datasketch",
+        "scrapy",
+        "readability-lxml",
+        "charset-normalizer",
+    ]
     rows = []
     for name in names:
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             rows.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            pass
     return ", ".join(rows)
 
 
@@ -58,7 +69,8 @@ def _machine() -> str:
         mem_gib = "? RAM"
     import os
 
-    return f"{cpu}, {os.cpu_count()} cores, {mem_gib}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return f"{cpu}, {os.cpu_count()} cores, {mem_gib}, {system}"
 
 
 def main() -> int:
@@ -74,8 +86,9 @@ def main() -> int:
     if args.only:
         modules = [m for m in modules if m in args.only]
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, check=False).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
     except OSError:
         commit = "?"
     parts = [

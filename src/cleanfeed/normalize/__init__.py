@@ -30,7 +30,8 @@ class NormalizeReport:
     """What the normalizer changed: counts by kind, low-confidence flags, whether T->S ran.
 
     ``counts`` keys: ``entities``, ``mojibake_spans``, ``pinyin_removed``, ``t2s_chars``,
-    ``punct``. ``flags`` name edits a reviewer may want to check (``mojibake_repaired:…``, ``mojibake_low_margin:…``,
+    ``punct``. ``flags`` name edits a reviewer may want to check (``mojibake_repaired:…``,
+    ``mojibake_low_margin:…``,
     ``pinyin_unverified:N``). ``repairs`` lists each mojibake repair as (before, after).
     """
 
