@@ -49,6 +49,12 @@ def _kept(*texts: str) -> list[str]:
         "继续阅读",
         "浏览量：8544766",
         "1.2万人已点赞",
+        "还剩75%未读，继续阅读",
+        "打开腾讯新闻，查看更多精彩内容",
+        "去APP看完整版",
+        "阅读量 10万+",
+        "评论(25)",
+        "【有0人参与】",
     ],
 )
 def test_a_prompt_glued_to_the_end_of_a_paragraph_is_cut(glued: str) -> None:

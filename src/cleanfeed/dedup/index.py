@@ -14,6 +14,7 @@ Tables (prefixed ``dedup_`` so they can live in the pipeline's state database):
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
 import zlib
 from array import array
@@ -299,36 +300,40 @@ class DedupIndex:
         ]
 
     def _candidates(self, fp: Fingerprint, limit: int | None = None) -> list[_Row]:
-        keys = fp.bands + [k for k in fp.keys if k not in self._stop]
+        stop = self._stop
+        keys = fp.bands + [k for k in fp.keys if k not in stop]
         if not keys:
             return []
-        per_key: Counter[int] = Counter()
-        score: Counter[int] = Counter()
         # One B-tree seek per key; postings are few because keys past the cap are stopped when first seen.
         sql = f"SELECT key, doc FROM dedup_keys WHERE key IN ({','.join('?' * len(keys))})"
         rows = self.conn.execute(sql, keys).fetchall()
-        for key, _ in rows:
-            per_key[key] += 1
-        common = {k for k, n in per_key.items() if n > self.posting_cap}
+        per_key = Counter(key for key, _ in rows)  # counted in C
+        cap = self.posting_cap
+        common = {k for k, n in per_key.items() if n > cap}
         for key in common:
             self._add_stop(key)
-        distinct: Counter[int] = Counter()
+        score: dict[int, int] = {}
+        distinct: dict[int, int] = {}
         for key, doc in rows:
-            if key not in common:
-                # A shared band is near-certain evidence; sampled 5-grams and anchors add up.
-                score[doc] += 1000 if key & 7 == TAG_BAND else 1
-                if key & 7 != TAG_BAND and per_key[key] <= RARE_KEY:
-                    distinct[doc] += 1
+            if common and key in common:
+                continue
+            if key & 7 == TAG_BAND:  # a shared band is near-certain evidence; 5-grams and anchors add up
+                score[doc] = score.get(doc, 0) + 1000
+            else:
+                score[doc] = score.get(doc, 0) + 1
+                if per_key[key] <= RARE_KEY:
+                    distinct[doc] = distinct.get(doc, 0) + 1
         # Unrelated articles share a couple of keys by chance, more often as the index grows; a copy shares
         # a tenth of its keys or more (a partial page full of other text: at least 5). Checked on the set.
         need = max(self.min_shared_keys, min(5, round(0.1 * len(fp.keys))))
-        top = [d for d, n in score.most_common(limit or self.max_candidates) if n >= need]
+        best = heapq.nlargest(limit or self.max_candidates, score.items(), key=lambda kv: kv[1])
+        top = [d for d, n in best if n >= need]
         if not top:
             return []
         found = self._rows(f"SELECT {{cols}} FROM dedup_docs WHERE doc IN ({','.join('?' * len(top))})", top)
         order = {d: i for i, d in enumerate(top)}
         for r in found:
-            r.distinct = distinct[r.doc]
+            r.distinct = distinct.get(r.doc, 0)
         return sorted(found, key=lambda r: order[r.doc])
 
     def _add_stop(self, key: int) -> None:

@@ -292,7 +292,7 @@ class _Walker:
                         self.pending_img,
                         el.cap,
                         indent,
-                        self.tail_chunks(),
+                        self.tail_chunks() if self.marks else (),
                     )
                 )
                 self.pending_img = False

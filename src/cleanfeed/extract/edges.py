@@ -14,9 +14,12 @@ by a separator or brackets.
 
 from __future__ import annotations
 
+import importlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from cleanfeed.extract.rules import Rule
 
@@ -25,8 +28,8 @@ BOUNDARY = frozenset('。！？!?；;…”’"」』）)】]')
 # A paragraph ending like this cannot end in a clause (no clause ends with them): the common case,
 # skipped without running a regex.
 _NO_TAIL = frozenset('。！？!?；;”’"」』')
-_MID = frozenset("，,、：:；;")  # the sentence goes on after these
-WINDOW = 48  # a clause (brackets and separators included) is never longer; bounds every search
+_MID = frozenset("，,、：:；;【[（(")  # the sentence goes on after these (or a bracket opens)
+WINDOW = 32  # a clause (brackets and separators included) is never longer; bounds every search
 MAX_PEEL = 8  # clauses peeled from one paragraph end, at most
 SEARCH_BUDGET = 48  # regex calls spent on one paragraph's tail, at most (a hostile line stays cheap)
 _OPEN = r"(?:[（(【\[]\s?)?"
@@ -34,6 +37,8 @@ _CLOSE = r"\s?[）)】\]]"
 # Between chained clauses and after the last one (打开APP，阅读全文 >>).
 _SEP = r"[\s,，、|｜/·>»›…▼∨:：]*"
 _HEAD_SEP = r"[\s|｜>»›:：]"
+# What _SEP and _CLOSE may consume after a clause's last character.
+_TRAILING = frozenset(" ,，、|｜/·>»›…▼∨:：）)】]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,78 @@ class EdgeMatcher:
     head: re.Pattern[str]
     groups: tuple[str, ...]  # regex group name per rule, in rule order
     names: tuple[str, ...]  # the rule names
+    # Every character a clause can end with (None: could not tell). Most lines end with none of
+    # them, which saves the end-anchored search (it tries every start in the window).
+    last: re.Pattern[str] | None
+
+
+_CATEGORIES = {
+    "CATEGORY_DIGIT": r"\d",
+    "CATEGORY_NOT_DIGIT": r"\D",
+    "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S",
+    "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W",
+}
+
+
+def _last_class(raw: str) -> str | None:
+    """The contents of a character class holding every character a match of ``raw`` can end with.
+
+    Read off the regex parser's tree; None when the pattern uses something this does not model
+    (case folding, negated sets, backreferences): the caller then searches without the shortcut.
+    """
+    try:
+        parser: Any = importlib.import_module("re._parser")
+        tree = parser.parse(raw)
+    except (ImportError, re.error):  # pragma: no cover - CPython 3.11+ has re._parser
+        return None
+    if tree.state.flags & re.IGNORECASE:
+        return None
+    pieces: set[str] = set()
+
+    def char_set(items: Iterable[tuple[Any, Any]]) -> bool:
+        for op, av in items:
+            name = str(op)
+            if name == "LITERAL":
+                pieces.add(re.escape(chr(av)))
+            elif name == "RANGE":
+                pieces.add(f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}")
+            elif name == "CATEGORY" and str(av) in _CATEGORIES:
+                pieces.add(_CATEGORIES[str(av)])
+            else:
+                return False
+        return True
+
+    def seq(items: Iterable[tuple[Any, Any]]) -> bool | None:
+        """Adds the possible last characters; True if the sequence can match empty, None: unknown."""
+        for op, av in reversed(list(items)):
+            nullable = item(str(op), av)
+            if nullable is None or not nullable:
+                return nullable
+        return True
+
+    def item(name: str, av: Any) -> bool | None:
+        if name == "LITERAL":
+            pieces.add(re.escape(chr(av)))
+            return False
+        if name == "IN":
+            return False if char_set(av) else None
+        if name == "BRANCH":
+            results = [seq(branch) for branch in av[1]]
+            return None if any(r is None for r in results) else any(results)
+        if name == "SUBPATTERN":
+            return None if av[1] & re.IGNORECASE else seq(av[3])
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            inner = seq(av[2])
+            return None if inner is None else inner or av[0] == 0
+        if name == "ATOMIC_GROUP":
+            return seq(av)
+        if name in ("AT", "ASSERT", "ASSERT_NOT"):
+            return True  # zero width
+        return None
+
+    return "".join(sorted(pieces)) if seq(tree) is False else None
 
 
 def matcher(rules: tuple[Rule, ...]) -> EdgeMatcher | None:
@@ -55,12 +132,15 @@ def _compile(pats: tuple[tuple[str, str], ...]) -> EdgeMatcher:
     groups = tuple(f"e{i}" for i in range(len(pats)))
     alts = "|".join(f"(?P<{g}>{raw})" for g, (_, raw) in zip(groups, pats, strict=True))
     clause = f"{_OPEN}(?:{alts})"
+    classes = [_last_class(raw) for _, raw in pats]
+    last = None if any(c is None for c in classes) else re.compile(f"[{''.join(c or '' for c in classes)}]")
     return EdgeMatcher(
         tail=re.compile(f"{clause}(?:{_CLOSE})?{_SEP}\\Z"),
         # At the head the clause must be closed by a bracket or followed by a separator.
         head=re.compile(f"{clause}(?:{_CLOSE}|(?={_HEAD_SEP}))"),
         groups=groups,
         names=tuple(name for name, _ in pats),
+        last=last,
     )
 
 
@@ -101,9 +181,20 @@ def _tail(text: str, em: EdgeMatcher, chunks: tuple[str, ...]) -> tuple[int, lis
             starts = _element_starts(chunks)
         return _visible(text[s:]) in starts
 
+    def may_end(end: int) -> bool:
+        if em.last is None:
+            return True
+        k, stop = end, max(0, end - WINDOW)
+        while k > stop and (text[k - 1] in _TRAILING or text[k - 1].isspace()):
+            k -= 1
+        # The clause's last character is just before the trailing separators, or one of them.
+        return any(em.last.match(ch) for ch in text[max(0, k - 1) : end])
+
     def best(end: int, depth: int) -> tuple[int, list[tuple[str, str]]] | None:
         nonlocal budget
         found: tuple[int, list[tuple[str, str]]] | None = None
+        if not may_end(end):
+            return None
         pos = max(0, end - WINDOW)
         while budget > 0 and depth < MAX_PEEL:
             budget -= 1
@@ -125,8 +216,6 @@ def _tail(text: str, em: EdgeMatcher, chunks: tuple[str, ...]) -> tuple[int, lis
             pos = s + 1  # a shorter clause ending here
         return found
 
-    if not text or text[-1] in _NO_TAIL:
-        return len(text), []
     return best(len(text), 0) or (len(text), [])
 
 
@@ -137,7 +226,8 @@ def peel(text: str, em: EdgeMatcher, chunks: tuple[str, ...] = ()) -> tuple[str,
     nodes are cut even without a sentence end before them. All clauses cut means the whole
     paragraph is widget text: ``("", cuts)``.
     """
-    end, cuts = _tail(text, em, chunks)
+    # Most paragraphs end a sentence: no clause can end there, skip the search machinery.
+    end, cuts = (len(text), []) if not text or text[-1] in _NO_TAIL else _tail(text, em, chunks)
     text = text[:end]
     start = 0
     for _ in range(MAX_PEEL):
