@@ -1,7 +1,7 @@
 """Dedup benchmark: quality per kind on the labelled set (bench/dedup_set.py) against MinHash baselines,
 then speed and memory against synthetic 100k and 1M-article indexes.
 
-    .venv/bin/python bench/run.py --only bench_dedup            # full (1M index: ~15 min on 2 cores)
+    .venv/bin/python bench/run.py --only bench_dedup            # full (1M build: ~27 min on 2 shared cores)
     .venv/bin/python bench/run.py --only bench_dedup --quick    # 20k index, gold set subsampled
     .venv/bin/python bench/bench_dedup.py [--quick] [--sizes 100000]   # this section alone, to stdout
 """
