@@ -252,6 +252,8 @@ MAX_ELEMS = 60_000
 MAX_WALK_BLOCKS = 20_000
 # What an open element is, on the walk's stack.
 _K_INLINE, _K_LINK, _K_BLOCK, _K_SKIP = 0, 1, 2, 3
+# lexbor's fixed tag ids: text and comment nodes; ids up to the doctype are not elements.
+_TEXT_ID, _COMMENT_ID, _LAST_SPECIAL_ID = 2, 4, 5
 
 
 class _Walker:
@@ -331,28 +333,47 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
     link_depth = 0
     root_id = root.mem_id
     buf = w.buf  # the walker's buffer (flush clears it in place)
+    marks = w.marks
+    flush = w.flush
+    push = stack.append
+    buf_append = buf.append
+    # Tag names by lexbor tag id, for this document only (custom elements get per-document ids).
+    # Decoding ``node.tag`` costs more than the rest of an element's visit; the id is an int. Only
+    # filled outside skipped subtrees: there every element is HTML, so an id has one (lower-case)
+    # name, while SVG/MathML share ids across spellings (clipPath / clippath).
+    names: dict[int, str] = {}
     # lexbor drops whitespace-only text nodes itself (a third of all nodes); flush() puts the
     # space back where it matters (between ASCII words and numbers).
-    for node in root.traverse(include_text=True, skip_empty=True):
-        tag = node.tag or "-"
-        if tag == "-text":
+    nodes = root.traverse(include_text=True, skip_empty=True)
+    next(nodes, None)  # pre-order: the root itself comes first (it is elems[0] already)
+    for node in nodes:
+        tid = node.tag_id
+        if tid == _TEXT_ID:
             text = node.text_content or ""
             if not text or text.isspace():
                 if buf and not skipping:
-                    buf.append(" ")
+                    buf_append(" ")
                 continue
-        elif tag[0] in "-!":  # comments, doctype
+        elif tid == _COMMENT_ID:
             continue
-        elif tag in _VOID and not skipping:
-            # Void elements hold nothing, so closing earlier siblings late is harmless here.
-            if buf:
-                w.flush()
-            if tag == "img":
-                w.pending_img = True
-            continue
+        else:
+            if skipping or tid <= _LAST_SPECIAL_ID:
+                tag = node.tag or "-"
+            else:
+                cached = names.get(tid)
+                if cached is None:
+                    cached = names[tid] = node.tag or "-"
+                tag = cached
+            if tag[0] in "-!":  # comments, doctype
+                continue
+            if tag in _VOID and not skipping:
+                # Void elements hold nothing, so closing earlier siblings late is harmless here.
+                if buf:
+                    flush()
+                if tag == "img":
+                    w.pending_img = True
+                continue
         nid = node.mem_id
-        if nid == root_id:
-            continue
         parent = node.parent
         pid = parent.mem_id if parent is not None else root_id
         # The usual case (still inside the parent) costs one comparison; the root never pops.
@@ -366,7 +387,7 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
                 link_depth -= 1
             elif kind == _K_BLOCK:
                 if buf:
-                    w.flush()
+                    flush()
                 closed = elems[w.cur].tag
                 if closed in LIST_ITEMS:
                     w.list_depth -= 1
@@ -374,24 +395,24 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
                     w.heading_depth -= 1
                 elems[w.cur].end = len(blocks)
                 w.cur = prev
-        if tag == "-text":
+        if tid == _TEXT_ID:
             if not skipping:
                 top, top_kind, _ = stack[-1]
                 if top_kind == _K_BLOCK:
-                    if w.marks:
-                        w.marks.clear()  # bare text ends the line so far
-                elif top != w.mark_parent or not w.marks:
-                    w.marks.append(len(buf))
+                    if marks:
+                        marks.clear()  # bare text ends the line so far
+                elif top != w.mark_parent or not marks:
+                    marks.append(len(buf))
                     w.mark_parent = top
-                buf.append(text)
+                buf_append(text)
                 if link_depth:
                     w.link_chars += len(text) - text.count(" ")
             continue
         if skipping:
-            stack.append((nid, _K_INLINE, 0))
+            push((nid, _K_INLINE, 0))
             continue
         if tag in SKIP:
-            stack.append((nid, _K_SKIP, 0))
+            push((nid, _K_SKIP, 0))
             skipping += 1
             continue
         attrs = node.attributes
@@ -461,7 +482,11 @@ MAX_TAG_CHARS = 4000
 SCAN_TAGS = 5000
 # Like the HTML tokenizer, a tag runs to the next ">" ("<p<p<p>" is one element named "p<p<p").
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*>")
-_LONG_TAG = re.compile(r"<([A-Za-z][^\s/<>]*)([^<>]{" + str(MAX_TAG_CHARS) + r",})>")
+# The lookahead is implied by the rest (a letter plus MAX_TAG_CHARS more): it changes no match, but
+# rejects an ordinary tag in one scan instead of one rescan per character of its name.
+_LONG_TAG = re.compile(
+    r"<(?=[^<>]{" + str(MAX_TAG_CHARS + 1) + r"})([A-Za-z][^\s/<>]*)([^<>]{" + str(MAX_TAG_CHARS) + r",})>"
+)
 # Elements that are void, or that real pages leave unclosed: they do not count as nesting.
 _FLAT = frozenset(
     (
@@ -531,9 +556,33 @@ def _limit_depth(html: str) -> str:
     return "".join(out)
 
 
+def _has_long_run(html: str) -> bool:
+    """``max(map(len, html.split(">"))) > MAX_TAG_CHARS``, without building the split list.
+
+    Probes consecutive windows of half that size: a longer run covers a whole window, so only a
+    window without ">" needs its run measured (from the ">" before it to the one after it).
+    """
+    step = MAX_TAG_CHARS // 2
+    n = len(html)
+    find = html.find
+    k = 0
+    while k + step <= n:
+        if find(">", k, k + step) >= 0:
+            k += step
+            continue
+        start = html.rfind(">", 0, k) + 1
+        end = find(">", k + step)
+        if end < 0:
+            end = n
+        if end - start > MAX_TAG_CHARS:
+            return True
+        k = end + 1  # later runs start after this ">"
+    return False
+
+
 def sanitize(html: str) -> str:
     """Defuse the inputs that make the HTML parser super-linear (cheap checks first)."""
-    if max(map(len, html.split(">")), default=0) > MAX_TAG_CHARS:
+    if _has_long_run(html):
         html = _cut_long_tags(html)
     if html.count("<") > SCAN_TAGS:
         html = _limit_depth(html)
