@@ -56,13 +56,16 @@ def write_config(
 
 # ``cleanfeed.cli.main`` plus a report of the process's peak RSS on stderr (resource limits of the run
 # itself, not of the pytest process or its other children).
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across execve, so a child forked from a large pytest
+# process would report pytest's size; VmHWM belongs to the address space the run itself built.
 _WRAPPER = (
-    "import resource, sys\n"
+    "import re, sys\n"
     "from cleanfeed.cli import main\n"
     "try:\n"
     "    rc = main(sys.argv[1:])\n"
     "finally:\n"
-    "    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "    status = open('/proc/self/status').read()\n"
+    "    kb = int(re.search(r'VmHWM:\\s*(\\d+)', status).group(1))\n"
     "    sys.stderr.write(f'\\nMAXRSS_KB={kb}\\n')\n"
     "sys.exit(rc)\n"
 )
