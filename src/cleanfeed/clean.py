@@ -7,43 +7,6 @@ from cleanfeed.errors import Drop
 from cleanfeed.extract import MAX_HTML_CHARS, RuleSet, extract_all
 from cleanfeed.models import Article
 
-# Magic numbers of formats that are never HTML (PDF, images, archives, office files).
-_BINARY_MAGIC = (
-    b"%PDF",
-    b"\x89PNG",
-    b"\xff\xd8\xff",
-    b"GIF87a",
-    b"GIF89a",
-    b"PK\x03\x04",
-    b"\x1f\x8b",
-    b"BM",
-    b"RIFF",
-    b"II*\x00",
-    b"MM\x00*",
-    b"\xd0\xcf\x11\xe0",
-    b"7z\xbc\xaf",
-    b"Rar!",
-    b"\x00\x00\x01\x00",
-    b"OggS",
-    b"ID3",
-    b"\x7fELF",
-    b"wOFF",
-    b"wOF2",
-)
-
-
-def _sniff_binary(data: bytes) -> bool:
-    head = data[:1024].lstrip()
-    if head.startswith(_BINARY_MAGIC):
-        return True
-    if head[:4] in (b"\x00\x00\x00\x18", b"\x00\x00\x00\x1c", b"\x00\x00\x00\x20") and b"ftyp" in head[:12]:
-        return True  # MP4 / HEIC
-    # UTF-16 pages carry a BOM (handled by decode); other NULs mean binary.
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return False
-    sample = data[:4096]
-    return sample.count(b"\x00") > 8
-
 
 def _text(html: bytes | str, header_charset: str | None) -> str:
     if isinstance(html, str):
@@ -52,11 +15,7 @@ def _text(html: bytes | str, header_charset: str | None) -> str:
         return html
     if len(html) > MAX_HTML_CHARS:
         raise Drop("too_large", f"{len(html)} bytes")
-    if not html.strip():
-        raise Drop("empty")
-    if _sniff_binary(html):
-        raise Drop("binary")
-    text = decode_html(html, header_charset=header_charset)[0]
+    text = decode_html(html, header_charset=header_charset)[0]  # raises Drop: empty, binary, undecodable
     if "\x00" in text[:4096]:
         raise Drop("binary")
     return text

@@ -31,9 +31,10 @@ _SUPERSET = {
     "big5-hkscs": "big5hkscs", "ascii": "utf-8", "us-ascii": "utf-8",
 }  # fmt: skip
 _MAGIC = (
-    b"%PDF", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b",
-    b"7z\xbc\xaf", b"Rar!", b"OggS", b"ID3", b"\x00\x00\x01\x00", b"wOFF", b"wOF2", b"BM", b"II*\x00",
-    b"MM\x00*", b"\xd0\xcf\x11\xe0", b"fLaC", b"\x1aE\xdf\xa3", b"MZ", b"\x7fELF", b"BZh", b"\xfd7zXZ",
+    b"%PDF", b"RIFF", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\x04", b"PK\x05\x06",
+    b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!", b"OggS", b"ID3", b"\x00\x00\x01\x00", b"wOFF", b"wOF2",
+    b"BM", b"II*\x00", b"MM\x00*", b"\xd0\xcf\x11\xe0", b"fLaC", b"\x1aE\xdf\xa3", b"MZ", b"\x7fELF",
+    b"BZh", b"\xfd7zXZ",
 )  # fmt: skip
 _SNIFF = 8192  # bytes inspected for magic numbers, NULs and the declaration
 _DETECT = 1 << 20  # the detector sees at most this much: enough to guess, bounded time on 50 MB
@@ -159,9 +160,15 @@ def _clean(text: str) -> str:
 
 
 def _is_binary(head: bytes) -> bool:
-    if head.startswith(_MAGIC):
+    lead = head[:1024].lstrip()
+    if lead.startswith(_MAGIC):
         return True
-    return head.count(0) > len(head) // 10  # NUL-heavy (UTF-16 without a BOM counts as binary too)
+    if lead[:4] in (b"\x00\x00\x00\x18", b"\x00\x00\x00\x1c", b"\x00\x00\x00\x20") and b"ftyp" in lead[:12]:
+        return True  # MP4 / HEIC
+    # Text pages hold no NULs (UTF-16/32 ones carry a BOM, handled before this); UTF-16 without a BOM
+    # counts as binary too.
+    nuls = head[:4096].count(0)
+    return nuls > 8 or head.count(0) > len(head) // 10
 
 
 def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, str]:
