@@ -259,9 +259,13 @@ def _fp_job(i: int) -> tuple[str, str, Any]:
     return Article(url=url).finalize().id or url, url, fingerprint(synthetic(i), normalized=True)
 
 
+def _files(path: Path) -> list[Path]:
+    return [Path(f"{path}{suffix}") for suffix in ("", "-wal", "-shm", ".postings")]
+
+
 def build_index(path: Path, n: int) -> dict[str, float]:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    for p in _files(path):
+        p.unlink(missing_ok=True)
     t0, c0 = time.perf_counter(), time.process_time()
     ctx = mp.get_context("fork")
     with ctx.Pool(os.cpu_count() or 1) as pool, DedupIndex(path) as idx:
@@ -271,8 +275,9 @@ def build_index(path: Path, n: int) -> dict[str, float]:
         idx.conn.execute("PRAGMA cache_size = -524288")  # 512 MiB while building; queries use the default
         added = idx.bulk_load(pool.imap(_fp_job, range(n), chunksize=256), original=True)
         stopped = int(idx.conn.execute("SELECT count(*) FROM dedup_stop").fetchone()[0])
-        postings = int(idx.conn.execute("SELECT count(*) FROM dedup_keys").fetchone()[0])
-    size = sum(Path(f"{path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{path}{s}").exists())
+        postings = len(idx._postings)
+    # The database and the postings snapshot written when the index closed.
+    size = sum(p.stat().st_size for p in _files(path) if p.exists())
     return {
         "docs": added,
         "build_s": time.perf_counter() - t0,
@@ -305,7 +310,9 @@ def _query_worker(path: str, n_index: int, n_query: int, out: Any) -> None:
     rss0 = _rss_peak_mib()
     lat: list[float] = []
     hits: Counter[str] = Counter()
+    c_open = time.process_time()
     with DedupIndex(path, normalized=True) as idx:
+        open_cpu = time.process_time() - c_open
         cpu: list[float] = []
         t0, c0 = time.perf_counter(), time.process_time()
         for j, (kind, text) in enumerate(queries):
@@ -336,6 +343,7 @@ def _query_worker(path: str, n_index: int, n_query: int, out: Any) -> None:
             "fp_raw_ms": fp_raw * 1e3,
             "rss_mib": _rss_peak_mib(),
             "rss_start_mib": rss0,
+            "open_cpu_s": open_cpu,
             "hits": dict(hits),
         }
     )
@@ -395,23 +403,25 @@ def run(ctx: Any, sizes: list[int] | None = None, keep: bool = False, quality: b
         "(a shared machine: per-core figures scale with the share of a core the run actually got).\n"
     )
     parts.append(
-        "| index size | build | on disk | stopped keys | fingerprint + query | fingerprint only (CPU), "
+        "| index size | build | on disk | stopped keys | open (CPU) | fingerprint + query | "
+        "fingerprint only (CPU), "
         "normalized / raw | "
         "p50 wall / CPU | p99 wall / CPU | peak RSS | "
         "near copies linked | spins linked | new linked |"
     )
-    parts.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    parts.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in sizes:
         path = ctx.work / f"dedup_{n}.db"
         if keep and path.exists():  # --keep: reuse the index a previous run built
-            b = {"build_s": float("nan"), "bytes": path.stat().st_size, "stopped": -1}
+            b = {"build_s": float("nan"), "bytes": sum(p.stat().st_size for p in _files(path) if p.exists())}
+            b["stopped"] = -1
         else:
             b = build_index(path, n)
         s = query_stats(path, n, 2000)
         h = s["hits"]
         parts.append(
             f"| {n:,} | {b['build_s']:.0f} s | {b['bytes'] / 2**20:.0f} MiB "
-            f"({b['bytes'] / max(1, n):.0f} B/doc) | {b['stopped']:,} | "
+            f"({b['bytes'] / max(1, n):.0f} B/doc) | {b['stopped']:,} | {s['open_cpu_s']:.2f} s | "
             f"{s['docs_per_s']:.0f} wall, {s['docs_per_cpu_s']:.0f} per CPU-s | "
             f"{s['fp_ms']:.2f} / {s['fp_raw_ms']:.2f} ms | "
             f"{s['p50_ms']:.2f} / {s['cpu_p50_ms']:.2f} ms | {s['p99_ms']:.2f} / {s['cpu_p99_ms']:.2f} ms | "
@@ -419,8 +429,8 @@ def run(ctx: Any, sizes: list[int] | None = None, keep: bool = False, quality: b
             f"{h.get('spun:linked', 0)}/500 | {h.get('new:linked', 0)}/1000 |"
         )
         if not keep:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            for p in _files(path):
+                p.unlink(missing_ok=True)
     return "\n".join(parts) + "\n"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,7 +37,7 @@ _ANCHOR = re.compile(r"(?=[\da-z])(?:\d+(?:\.\d+)?(?:%|[^\W\d_a-z.%])?|[a-z]{3,}
 _STRAY_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")
 
 # Key tags (low 3 bits) keep the three kinds of posting in one table without collisions between kinds.
-TAG_BAND, TAG_SHINGLE, TAG_ANCHOR = 1, 2, 3
+TAG_DIGEST, TAG_BAND, TAG_SHINGLE, TAG_ANCHOR = 0, 1, 2, 3
 _K1 = np.uint64(0x100000001B3)  # FNV-1a prime: rolling mix
 _K2 = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64 finaliser constants
 _K3 = np.uint64(0x94D049BB133111EB)
@@ -100,19 +101,44 @@ def canonical(text: str) -> str:
 
     Digits are NFKC-folded and thousands separators vanish with the punctuation (6,800亿元 == 6800亿元).
     """
-    if _TONE_CHAR.search(text):
-        text = _PINYIN.sub("", text)
+    return canonical_codes(text)[0]
+
+
+_DOT, _NL = 46, 10
+
+
+def canonical_codes(text: str) -> tuple[str, npt.NDArray[np.uint32]]:
+    """(canonical text, its code points without sentence breaks): one array pass, no per-char Python."""
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    bmp = cps < 0x10000
-    mapped = _table()[np.where(bmp, cps, 0)]
-    if not bmp.all():  # astral characters (CJK extension B, ...) are kept as they are
-        mapped = np.where(bmp, mapped, cps)
+    if not len(cps):
+        return "", cps
+    # Pinyin tone letters live in U+00E0-U+01DC: only then is the (slower) gloss regex needed.
+    if ((cps - 0xE0) < 0xFD).any() and _TONE_CHAR.search(text):
+        cps = np.frombuffer(_PINYIN.sub("", text).encode("utf-32-le"), dtype=np.uint32)
+    table = _table()
+    if cps.max() < 0x10000:
+        mapped = table[cps]
+    else:  # astral characters (CJK extension B, ...) are kept as they are
+        bmp = cps < 0x10000
+        mapped = np.where(bmp, table[np.where(bmp, cps, 0)], cps)
     mapped = mapped[mapped != 0]
-    mapped[mapped == _SENT_MARK] = 10
-    out = mapped.astype("<u4").tobytes().decode("utf-32-le")
-    if "." in out:  # kept for decimals (8.7%) only
-        out = _STRAY_DOT.sub("", out)
-    return "\n".join(s for s in out.split("\n") if s)
+    dots = mapped == _DOT
+    if dots.any():  # kept for decimals (8.7%) only: a dot between two digits
+        digit = (mapped - 48) < 10
+        between = np.zeros(len(mapped), dtype=bool)
+        between[1:-1] = digit[:-2] & digit[2:]
+        mapped = mapped[~dots | between]
+    ends = mapped == _SENT_MARK
+    # One break between sentences: none at the start, the end, or after another break.
+    keep = ~ends
+    keep[1:] |= ends[1:] & ~ends[:-1]
+    mapped = mapped[keep]
+    ends = ends[keep]
+    if len(mapped) and ends[-1]:
+        mapped, ends = mapped[:-1], ends[:-1]
+    codes = mapped[~ends]
+    mapped[ends] = _NL
+    return mapped.tobytes().decode("utf-32-le"), codes
 
 
 def codes_of(canon: str) -> npt.NDArray[np.uint32]:
@@ -126,9 +152,16 @@ def anchors(canon: str) -> set[str]:
     return {tok for tok in _ANCHOR.findall(canon) if len(tok) >= 3 or tok[:2].isdigit()}
 
 
-@lru_cache(maxsize=1 << 16)  # anchors repeat across articles (years, 5%, brand names): hash each once
-def _stable64(token: str) -> int:
-    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little")
+def _anchor_hashes(tokens: list[str]) -> U64:
+    """Stable 64-bit hashes of anchor tokens: two CRC-32s (C calls; a cryptographic hash per token cost
+    more than the rest of the fingerprint), mixed so every bit depends on the whole token."""
+    raw = [(zlib.crc32(b := t.encode()) << 32) | zlib.crc32(b, 0x9E3779B9) for t in tokens]
+    return _mix(np.array(raw, dtype=np.uint64))
+
+
+def digest_key(digest: int) -> int:
+    """The posting key of a text digest (exact copies), as a signed 64-bit integer."""
+    return digest & ~7 | TAG_DIGEST
 
 
 def _tag(h: U64, tag: int) -> list[int]:
@@ -138,25 +171,18 @@ def _tag(h: U64, tag: int) -> list[int]:
     return out
 
 
-_M64 = (1 << 64) - 1
+# Odd 64-bit multipliers: a band key is a random linear form of its MinHash rows, then mixed.
+_BAND_MUL = np.random.default_rng(0x5EED).integers(0, 1 << 63, 64, dtype=np.uint64) * np.uint64(
+    2
+) + np.uint64(1)
 
 
 def _band_keys(sig: list[int], bands: int) -> list[int]:
-    """Band keys of a MinHash signature, tagged. Plain integers (mod 2**64) beat numpy on 64 values: each
-    numpy call on a 16-element array costs more than the arithmetic. Same values as ``_mix`` / ``_tag``."""
-    k1, k2, k3 = int(_K1), int(_K2), int(_K3)
-    per = len(sig) // bands
-    out = []
-    for b in range(bands):
-        h = ((b + 1) * k2) & _M64
-        for v in sig[b * per : (b + 1) * per]:
-            h = ((h ^ v) * k1) & _M64
-        h = ((h ^ (h >> 29)) * k2) & _M64
-        h = ((h ^ (h >> 27)) * k3) & _M64
-        h ^= h >> 31
-        h = (h & ~7 & _M64) | TAG_BAND
-        out.append(h - (1 << 64) if h >> 63 else h)  # signed, as SQLite stores it
-    return out
+    """Band keys of a MinHash signature, tagged: each band's rows combined in one matrix step."""
+    rows = np.array(sig, dtype=np.uint64).reshape(bands, -1)
+    h = (rows * _BAND_MUL[: rows.shape[1]]).sum(axis=1, dtype=np.uint64)
+    h += np.arange(1, bands + 1, dtype=np.uint64) * _K2  # the band number: equal rows in two bands differ
+    return _tag(_mix(h), TAG_BAND)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +220,7 @@ def fingerprint(
         # makes a copy cross-script.
         text, report = normalize_report(text)
         converted = converted or report.converted
-    canon = canonical(text)
-    codes = codes_of(canon)
+    canon, codes = canonical_codes(text)
     digest = int.from_bytes(hashlib.blake2b(codes.tobytes(), digest_size=8).digest(), "little", signed=True)
     shingles = ngram_hashes(codes, SHINGLE)
     bands: list[int] = []
@@ -207,6 +232,5 @@ def fingerprint(
         bands = _band_keys(sig, p.bands)
         sampled = unique_sorted(shingles[(shingles >> np.uint64(64 - p.sample_bits)) == 0])
         keys = _tag(sampled, TAG_SHINGLE)
-    anchor_keys = np.array([_stable64(a) for a in sorted(anchors(canon))], dtype=np.uint64)
-    keys += _tag(anchor_keys, TAG_ANCHOR)
+    keys += _tag(_anchor_hashes(sorted(anchors(canon))), TAG_ANCHOR)
     return Fingerprint(canon, digest, len(codes), bands, keys, converted)

@@ -1,24 +1,13 @@
-"""The persistent dedup index: SQLite tables of documents and postings (LSH bands, sampled 5-grams, anchors).
+"""The persistent dedup index: documents and their keys in SQLite, postings in memory (see ``store``).
 
-Tables (prefixed ``dedup_`` so they can live in the pipeline's state database):
-
-- ``dedup_docs``: one row per indexed article: its 64-bit digest (exact duplicates), whether it is an
-  original, what it was linked to, and its canonical text (zlib) for verification.
-- ``dedup_keys``: ``(key, doc)`` postings, WITHOUT ROWID so a lookup is one B-tree range. A key is a MinHash
-  band (near duplicates), a 5-gram sampled by hash (containment: excerpts, partial copies, rewrites) or an
-  anchor (numbers, Latin words: what spinners keep).
-- ``dedup_stop``: keys found in more than ``posting_cap`` documents. They say nothing about a pair (years,
-  topic phrases), so their postings are deleted and they are never looked up again: a query reads a
-  bounded number of rows however large the index grows.
+A query fingerprints the article, reads the postings of its keys (LSH bands, sampled 5-grams, anchors),
+ranks the documents that share the most, and verifies the best few on their canonical texts.
 """
 
 from __future__ import annotations
 
-import heapq
 import sqlite3
 import zlib
-from array import array
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,37 +16,18 @@ from types import TracebackType
 import numpy as np
 import numpy.typing as npt
 
-from cleanfeed.dedup.fingerprint import TAG_BAND, Fingerprint, Params, fingerprint
+from cleanfeed.dedup import store
+from cleanfeed.dedup.fingerprint import TAG_DIGEST, Fingerprint, Params, digest_key, fingerprint
 from cleanfeed.dedup.match import Doc, Verdict, verify
+from cleanfeed.dedup.postings import U64, Run
 from cleanfeed.errors import ConfigError
 from cleanfeed.models import Article, content_hash, stable_id
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = store.SCHEMA_VERSION
 _KIND_RANK = {"exact": 0, "cross_script": 1, "near": 1, "partial": 2, "spun": 3}
 RARE_KEY = 4  # a key in this many documents or fewer is specific to a story, not site boilerplate
 _COPY_KINDS = {"exact", "near", "cross_script"}  # copies that add no new text: no postings of their own
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS dedup_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS dedup_docs (
-    doc INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    url TEXT,
-    original INTEGER NOT NULL,
-    digest INTEGER NOT NULL,
-    converted INTEGER NOT NULL,
-    link_doc INTEGER,
-    link_original INTEGER NOT NULL DEFAULT 0,
-    kind TEXT,
-    similarity REAL,
-    canon BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS dedup_docs_digest ON dedup_docs (digest);
-CREATE INDEX IF NOT EXISTS dedup_docs_link ON dedup_docs (link_doc) WHERE link_doc IS NOT NULL;
-CREATE TABLE IF NOT EXISTS dedup_keys (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc))
-    WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS dedup_stop (key INTEGER PRIMARY KEY);
-"""
+_TAG_BITS = np.uint64(7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +121,6 @@ class DedupIndex:
             self.conn = sqlite3.connect(str(path_or_conn), isolation_level=None, timeout=30)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
-            # Queries are ~60 random B-tree seeks: reading pages through a memory map instead of one read()
-            # call each takes a third off the lookup (address space only; the OS shares the page cache).
-            self.conn.execute("PRAGMA mmap_size=17179869184")
             self._owns = True
         self.posting_cap = posting_cap
         self.max_candidates = max_candidates
@@ -163,19 +130,23 @@ class DedupIndex:
         self._pending = 0
         self._closed = False
         try:
-            self.conn.executescript(_SCHEMA) if self._owns else self._create_in_transaction()
+            self.conn.executescript(store.SCHEMA) if self._owns else self._create_in_transaction()
             self.params = self._load_params(params or Params())
+            self._uuid = store.index_uuid(self.conn)
             self._stop = {int(k) for (k,) in self.conn.execute("SELECT key FROM dedup_stop")}
+            self._postings = store.open_postings(self.conn, self._stop_array(), self._uuid)
         except BaseException:
             if self._owns:
                 self.conn.close()
             raise
         self._last: tuple[str, str, Fingerprint, tuple[Match, int, bool] | None] | None = None
+        # Postings per query key from the last ``match``: ``add`` of the same article reuses them.
+        self._last_counts: tuple[str, U64, npt.NDArray[np.int64]] | None = None
 
     # -- setup --------------------------------------------------------------------------------------------
     def _create_in_transaction(self) -> None:
         # executescript would COMMIT the caller's transaction: run the statements one by one instead.
-        for stmt in _SCHEMA.split(";"):
+        for stmt in store.SCHEMA.split(";"):
             if stmt.strip():
                 self.conn.execute(stmt)
 
@@ -186,12 +157,23 @@ class DedupIndex:
             self.conn.executemany("INSERT INTO dedup_meta (k, v) VALUES (?, ?)", rows)
             self._maybe_commit(force=True)
             return wanted
-        if stored.get("schema") != SCHEMA_VERSION:
+        if stored.get("schema") not in ("1", SCHEMA_VERSION):
             raise ConfigError(
                 "dedup.path", f"index schema {stored.get('schema')!r}, expected {SCHEMA_VERSION}"
             )
         # A reopened index keeps the parameters it was built with: other ones would not find its postings.
-        return Params(**{k: int(stored[k]) for k in asdict(wanted)})
+        params = Params(**{k: int(stored[k]) for k in asdict(wanted)})
+        if stored["schema"] == "1":
+            self._begin()
+            store.migrate_v1(self.conn, lambda canon, digest: self._keys_of(canon, digest, params))
+            self._maybe_commit(force=True)
+        return params
+
+    @staticmethod
+    def _keys_of(canon: str, digest: int, params: Params) -> list[int]:
+        """All posting keys of an indexed text (its canonical form fingerprints to the same keys)."""
+        fp = fingerprint(canon, params=params, normalized=True)
+        return [digest_key(digest), *fp.bands, *fp.keys]
 
     def _maybe_commit(self, force: bool = False) -> None:
         if not self._owns:
@@ -200,6 +182,9 @@ class DedupIndex:
         if (force or self._pending >= self.commit_every) and self.conn.in_transaction:
             self.conn.execute("COMMIT")
             self._pending = 0
+
+    def _stop_array(self) -> U64:
+        return np.fromiter(self._stop, dtype=np.int64, count=len(self._stop)).view(np.uint64)
 
     def _begin(self) -> None:
         if self._owns and not self.conn.in_transaction:
@@ -210,10 +195,19 @@ class DedupIndex:
         if self._closed:
             return
         self._closed = True
+        if self._owns and self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+        self.checkpoint()
         if self._owns:
-            if self.conn.in_transaction:
-                self.conn.execute("COMMIT")
             self.conn.close()
+
+    def checkpoint(self) -> bool:
+        """Save the postings snapshot if worthwhile and everything it covers is committed (True if saved).
+
+        ``close`` calls it; an owner that commits the shared connection itself may call it after the
+        commit. A snapshot only saves time on the next open: skipping it never loses data.
+        """
+        return store.save_postings(self.conn, self._postings, self._stop_array(), self._uuid)
 
     def __enter__(self) -> DedupIndex:
         return self
@@ -254,9 +248,12 @@ class DedupIndex:
     ) -> tuple[Match, int, bool] | None:
         if not fp.length:
             return None
-        exact_rows = self._rows(
-            "SELECT {cols} FROM dedup_docs WHERE digest = ? AND id != ?", (fp.digest, aid)
-        )
+        same, cand_rows = self._lookup(fp)
+        exact_rows = []
+        if same:  # documents holding the digest's key: those with the same digest are exact copies
+            marks = ",".join("?" * len(same))
+            sql = f"SELECT {{cols}} FROM dedup_docs WHERE doc IN ({marks}) AND digest = ? AND id != ?"
+            exact_rows = self._rows(sql, [*same, fp.digest, aid])
         exact = None
         if exact_rows:
             row = min(exact_rows, key=lambda r: (not r.original, r.doc))
@@ -264,7 +261,7 @@ class DedupIndex:
             exact = (self._result(row, Verdict(kind, 1.0)), row.doc, row.original)
             if row.original:
                 return exact
-        cands = [r for r in self._candidates(fp) if r.id != aid]
+        cands = [r for r in cand_rows if r.id != aid]
         query = Doc(fp.canon)
         # Originals first: a copy of a copy links to the original when the original verifies on its own;
         # only then to an identical earlier copy, then to the first earlier copy it repeats.
@@ -299,48 +296,61 @@ class DedupIndex:
             for d, i, u, o, c, t in self.conn.execute(sql.format(cols=cols), tuple(args))
         ]
 
-    def _candidates(self, fp: Fingerprint, limit: int | None = None) -> list[_Row]:
+    def _query_keys(self, fp: Fingerprint) -> U64:
+        """The digest's key, the band keys, then the other keys that are not stopped."""
         stop = self._stop
-        keys = fp.bands + [k for k in fp.keys if k not in stop]
-        if not keys:
-            return []
-        # One B-tree seek per key; postings are few because keys past the cap are stopped when first seen.
-        sql = f"SELECT key, doc FROM dedup_keys WHERE key IN ({','.join('?' * len(keys))})"
-        rows = self.conn.execute(sql, keys).fetchall()
-        per_key = Counter(key for key, _ in rows)  # counted in C
-        cap = self.posting_cap
-        common = {k for k, n in per_key.items() if n > cap}
-        for key in common:
-            self._add_stop(key)
-        score: dict[int, int] = {}
-        distinct: dict[int, int] = {}
-        for key, doc in rows:
-            if common and key in common:
-                continue
-            if key & 7 == TAG_BAND:  # a shared band is near-certain evidence; 5-grams and anchors add up
-                score[doc] = score.get(doc, 0) + 1000
-            else:
-                score[doc] = score.get(doc, 0) + 1
-                if per_key[key] <= RARE_KEY:
-                    distinct[doc] = distinct.get(doc, 0) + 1
+        keys = [digest_key(fp.digest), *fp.bands, *(k for k in fp.keys if k not in stop)]
+        return np.array(keys, dtype=np.int64).view(np.uint64)
+
+    def _candidates(self, fp: Fingerprint, limit: int | None = None) -> list[_Row]:
+        return self._lookup(fp, limit)[1]
+
+    def _lookup(self, fp: Fingerprint, limit: int | None = None) -> tuple[list[int], list[_Row]]:
+        """(documents holding the digest's key, candidate rows best first) from one postings lookup."""
+        q = self._query_keys(fp)
+        qi, docs = self._postings.lookup(q)
+        per_key = np.bincount(qi, minlength=len(q))
+        self._last_counts = (fp.canon, q, per_key)
+        same: list[int] = docs[qi == 0].tolist() if per_key[0] else []
+        common = per_key > self.posting_cap
+        common[0] = False  # exact copies are never too many to find
+        if common.any():  # seen in too many documents to say anything: never looked up again
+            for key in q[common].view(np.int64).tolist():
+                self._add_stop(key)
+            per_key[common] = 0
+        hit = qi > 0
+        hit &= per_key[qi] > 0
+        qi, docs = qi[hit], docs[hit]
+        nb = 1 + len(fp.bands)
         # Unrelated articles share a couple of keys by chance, more often as the index grows; a copy shares
         # a tenth of its keys or more (a partial page full of other text: at least 5). Checked on the set.
         need = max(self.min_shared_keys, min(5, round(0.1 * len(fp.keys))))
-        best = heapq.nlargest(limit or self.max_candidates, score.items(), key=lambda kv: kv[1])
-        top = [d for d, n in best if n >= need]
-        if not top:
-            return []
+        # No shared band and no document reaching ``need``: where most new stories end, in a few steps.
+        if not (qi < nb).any() and (len(docs) < need or np.unique(docs, return_counts=True)[1].max() < need):
+            return same, []
+        # A shared band is near-certain evidence; 5-grams and anchors add up. "Distinct" counts the shared
+        # keys rare enough to be specific to one story rather than a site's boilerplate.
+        band = qi < nb
+        uniq, inv = np.unique(docs, return_inverse=True)
+        score = np.bincount(inv, weights=np.where(band, 1000, 1), minlength=len(uniq))
+        distinct = np.bincount(inv, weights=~band & (per_key[qi] <= RARE_KEY), minlength=len(uniq))
+        ok = np.flatnonzero(score >= need)
+        ok = ok[np.lexsort((uniq[ok], -score[ok]))][: limit or self.max_candidates]  # best, then oldest
+        if not len(ok):
+            return same, []
+        top = uniq[ok].tolist()
         found = self._rows(f"SELECT {{cols}} FROM dedup_docs WHERE doc IN ({','.join('?' * len(top))})", top)
         order = {d: i for i, d in enumerate(top)}
+        rare = dict(zip(top, distinct[ok].astype(np.int64).tolist(), strict=True))
         for r in found:
-            r.distinct = distinct.get(r.doc, 0)
-        return sorted(found, key=lambda r: order[r.doc])
+            r.distinct = rare[r.doc]
+        return same, sorted(found, key=lambda r: order[r.doc])
 
     def _add_stop(self, key: int) -> None:
         self._stop.add(key)
+        self._postings.drop(int(np.int64(key).view(np.uint64)))
         self._begin()
         self.conn.execute("INSERT OR IGNORE INTO dedup_stop (key) VALUES (?)", (key,))
-        self.conn.execute("DELETE FROM dedup_keys WHERE key = ?", (key,))
 
     # -- adding -------------------------------------------------------------------------------------------
     def add(self, article: Article, original: bool) -> None:
@@ -371,15 +381,14 @@ class DedupIndex:
     def bulk_load(self, items: Iterable[tuple[str, str | None, Fingerprint]], original: bool) -> int:
         """Index precomputed fingerprints ``(id, url, fp)`` without matching: a fast initial build.
 
-        Postings are collected in memory (16 bytes each), sorted once and appended in key order, so the
-        B-tree is written front to back. Keys held by more than ``posting_cap`` of the new documents go
-        straight to the stop list (what ``prune`` would do later); the digest index is rebuilt after the
-        insert instead of being updated a row at a time.
+        Rows are inserted in one transaction with the digest index rebuilt after them instead of updated a
+        row at a time; the new postings are sorted once and keys held by more than ``posting_cap``
+        documents go to the stop list (what ``prune`` does).
         """
         n = 0
-        keys = array("q")
-        docs = array("q")
-        counts = array("q")
+        docs: list[int] = []
+        digests: list[int] = []
+        blobs: list[bytes] = []
         insert = (
             "INSERT OR IGNORE INTO dedup_docs (id, url, original, digest, converted, canon)"
             " VALUES (?, ?, ?, ?, ?, ?)"
@@ -387,53 +396,45 @@ class DedupIndex:
         self._begin()
         self.conn.execute("DROP INDEX IF EXISTS dedup_docs_digest")
         for aid, url, fp in items:
-            cur = self.conn.execute(
-                insert,
-                (
-                    aid,
-                    url,
-                    int(original),
-                    fp.digest,
-                    int(fp.converted),
-                    zlib.compress(fp.canon.encode("utf-8"), 1),
-                ),
-            )
+            blob = store.keys_blob([digest_key(fp.digest), *fp.bands, *fp.keys])
+            canon = zlib.compress(fp.canon.encode("utf-8"), 1)
+            row = (aid, url, int(original), fp.digest, int(fp.converted), canon)
+            cur = self.conn.execute(insert, row)
             if not cur.rowcount:
                 continue
             docs.append(cur.lastrowid or 0)
-            keys.extend(fp.bands)
-            keys.extend(fp.keys)
-            counts.append(len(fp.bands) + len(fp.keys))
+            if blob:
+                self.conn.execute("INSERT INTO dedup_doc_keys (doc, keys) VALUES (?, ?)", (docs[-1], blob))
+            digests.append(fp.digest)
+            blobs.append(blob or b"")
             n += 1
-        self._append_postings(
-            np.frombuffer(keys, dtype=np.int64), np.repeat(np.frombuffer(docs, dtype=np.int64), counts)
-        )
         self.conn.execute("CREATE INDEX IF NOT EXISTS dedup_docs_digest ON dedup_docs (digest)")
+        if n:
+            keys: U64 = np.frombuffer(b"".join(blobs), dtype="<i8").view(np.uint64)
+            per_doc = np.array([len(b) // 8 for b in blobs], dtype=np.int64)
+            doc_ids = np.repeat(np.array(docs, dtype=np.int32), per_doc)
+            run = Run.build(keys, doc_ids).without(self._stop_array())
+            self._postings.flush()
+            self._postings.recent = self._postings.recent.merge(run)
+            self._postings.note(docs[-1], digests[-1])
+            self._stop_common()
         if self._owns and self.conn.in_transaction:
             self.conn.execute("COMMIT")
             self._pending = 0
         return n
 
-    def _append_postings(self, keys: npt.NDArray[np.int64], docs: npt.NDArray[np.int64]) -> None:
-        if self._stop:
-            keep = ~np.isin(keys, np.fromiter(self._stop, dtype=np.int64, count=len(self._stop)))
-            keys, docs = keys[keep], docs[keep]
-        order = np.argsort(keys, kind="stable")  # docs ascend already: (key, doc) order
-        keys, docs = keys[order], docs[order]
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
-        per_key = np.diff(np.r_[starts, len(keys)])
-        common = per_key > self.posting_cap
-        stopped: list[int] = keys[starts[common]].tolist()
+    def _stop_common(self) -> int:
+        """Stop every key with more than ``posting_cap`` postings; returns how many."""
+        self._postings.compact(self._stop_array())
+        keys, counts = self._postings.main.key_counts()
+        common = keys[(counts > self.posting_cap) & ((keys & _TAG_BITS) != TAG_DIGEST)]
+        stopped: list[int] = common.view(np.int64).tolist()
+        self._begin()
         self.conn.executemany("INSERT OR IGNORE INTO dedup_stop (key) VALUES (?)", ((k,) for k in stopped))
         self._stop.update(stopped)
-        keep = np.repeat(~common, per_key)
-        keys, docs = keys[keep], docs[keep]
-        sql = "INSERT OR IGNORE INTO dedup_keys (key, doc) VALUES (?, ?)"
-        step = 1_000_000  # Python ints for a million rows at a time, not for all of them
-        for i in range(0, len(keys), step):
-            self.conn.executemany(
-                sql, zip(keys[i : i + step].tolist(), docs[i : i + step].tolist(), strict=True)
-            )
+        if stopped:
+            self._postings.main = self._postings.main.without(common)
+        return len(stopped)
 
     def _insert(
         self,
@@ -451,6 +452,12 @@ class DedupIndex:
         link_doc, link_orig, kind, sim = (
             (found[1], int(found[2]), found[0].kind, found[0].similarity) if found else (None, 0, None, None)
         )
+        # A plain copy adds no text: whatever matches it matches what it copies. No postings of its own.
+        plain = not original and found is not None and found[0].kind in _COPY_KINDS
+        if plain:  # its digest only: exact copies of it are still found
+            q = np.array([digest_key(fp.digest)], dtype=np.int64).view(np.uint64)
+        else:
+            q = self._postings_to_add(fp)
         cur = self.conn.execute(
             "INSERT INTO dedup_docs (id, url, original, digest, converted, link_doc, link_original, kind,"
             " similarity, canon) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -467,13 +474,28 @@ class DedupIndex:
                 zlib.compress(fp.canon.encode("utf-8"), 1),
             ),
         )
-        if not original and found is not None and found[0].kind in _COPY_KINDS:
-            return  # a plain copy adds no text: whatever matches it matches what it copies
-        doc = cur.lastrowid
-        keys = fp.bands + [k for k in fp.keys if k not in self._stop]
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO dedup_keys (key, doc) VALUES (?, ?)", [(k, doc) for k in keys]
-        )
+        doc = cur.lastrowid or 0
+        if len(q):
+            self.conn.execute(
+                "INSERT INTO dedup_doc_keys (doc, keys) VALUES (?, ?)", (doc, q.astype("<u8").tobytes())
+            )
+        self._postings.add(doc, fp.digest, q)
+
+    def _postings_to_add(self, fp: Fingerprint) -> U64:
+        """The article's keys minus those that would exceed ``posting_cap`` with it (now stopped)."""
+        last = self._last_counts
+        if last is not None and last[0] == fp.canon:  # counted by the ``match`` of this same article
+            q, counts = last[1], last[2]
+            fresh = np.fromiter((k not in self._stop for k in q.view(np.int64).tolist()), bool, len(q))
+            q, counts = q[fresh], counts[fresh]
+        else:
+            q = self._query_keys(fp)
+            counts = self._postings.counts(q)
+        full = counts >= self.posting_cap
+        full[0] = False  # the digest's key: exact copies are never too many to find
+        for key in q[full].view(np.int64).tolist():
+            self._add_stop(key)
+        return q[~full]
 
     # -- late originals -----------------------------------------------------------------------------------
     def late_links(self, original_article: Article) -> list[Link]:
@@ -537,15 +559,7 @@ class DedupIndex:
     # -- maintenance --------------------------------------------------------------------------------------
     def prune(self) -> int:
         """Move keys with more than ``posting_cap`` postings to the stop list (after a bulk load)."""
-        self._begin()
-        keys = [
-            int(k)
-            for (k,) in self.conn.execute(
-                "SELECT key FROM dedup_keys GROUP BY key HAVING count(*) > ?", (self.posting_cap,)
-            )
-        ]
-        for key in keys:
-            self._add_stop(key)
+        n = self._stop_common()
         if self._owns and self.conn.in_transaction:
             self.conn.execute("COMMIT")
-        return len(keys)
+        return n

@@ -1,0 +1,175 @@
+"""The dedup index's SQLite tables, their migration, and the postings snapshot that sits beside them.
+
+Tables (prefixed ``dedup_`` so they can live in the pipeline's state database):
+
+- ``dedup_docs``: one row per indexed article: its 64-bit digest (exact duplicates), whether it is an
+  original, what it was linked to, and its canonical text (zlib) for verification.
+- ``dedup_doc_keys``: each document's posting keys (little-endian int64; no row for plain copies, which
+  add no text of their own). A key is a MinHash band (near duplicates), a 5-gram sampled by hash
+  (containment: excerpts, partial copies, rewrites) or an anchor (numbers, Latin words: what spinners
+  keep). A table of its own, so rebuilding the postings reads 0.8 KB per document, not the texts.
+- ``dedup_stop``: keys found in more than ``posting_cap`` documents. They say nothing about a pair (years,
+  topic phrases, a site's disclaimer), so they are never looked up again: a query reads a bounded number of
+  postings however large the index grows.
+
+The inverted postings are built in memory from ``keys`` (``postings.Postings``). Re-sorting 58M postings
+on every open would take a minute at 1M documents, so their sorted main run is saved in a snapshot file
+(``<database>.postings``) once the data it covers is committed; on open the snapshot is used when it
+provably matches the database (same index id, same last covered document and digest, same document count
+up to it) and only the documents added after it are read back from SQLite. Anything else rebuilds from
+the tables: the snapshot is a cache, never the record.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from cleanfeed.dedup.postings import U64, Postings, Run
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "2"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS dedup_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS dedup_docs (
+    doc INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    url TEXT,
+    original INTEGER NOT NULL,
+    digest INTEGER NOT NULL,
+    converted INTEGER NOT NULL,
+    link_doc INTEGER,
+    link_original INTEGER NOT NULL DEFAULT 0,
+    kind TEXT,
+    similarity REAL,
+    canon BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dedup_doc_keys (doc INTEGER PRIMARY KEY, keys BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS dedup_docs_digest ON dedup_docs (digest);
+CREATE INDEX IF NOT EXISTS dedup_docs_link ON dedup_docs (link_doc) WHERE link_doc IS NOT NULL;
+CREATE TABLE IF NOT EXISTS dedup_stop (key INTEGER PRIMARY KEY);
+"""
+
+
+def keys_blob(keys: list[int]) -> bytes | None:
+    return np.array(keys, dtype="<i8").tobytes() if keys else None
+
+
+def migrate_v1(conn: sqlite3.Connection, keys_of: Callable[[str, int], list[int]]) -> None:
+    """Schema 1 kept postings in a ``dedup_keys (key, doc)`` table, with other key hashes: recompute each
+    document's keys from its canonical text (``keys_of(canon, digest)``) into ``dedup_doc_keys``. Plain
+    copies (no postings in schema 1) keep only their digest's key, as they would have been indexed now."""
+    has_postings: set[int] = set()
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'dedup_keys'").fetchone():
+        has_postings = {d for (d,) in conn.execute("SELECT DISTINCT doc FROM dedup_keys")}
+    rows = conn.execute("SELECT doc, digest, canon FROM dedup_docs").fetchall()
+    for doc, digest, canon in rows:
+        keys = keys_of(zlib.decompress(canon).decode("utf-8"), digest)
+        conn.execute(
+            "INSERT OR REPLACE INTO dedup_doc_keys (doc, keys) VALUES (?, ?)",
+            (doc, keys_blob(keys if doc in has_postings else keys[:1])),
+        )
+    conn.execute("DROP TABLE IF EXISTS dedup_keys")
+    conn.execute("DELETE FROM dedup_stop")  # stopped under the old key hashes
+    conn.execute("INSERT OR REPLACE INTO dedup_meta (k, v) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+    log.info("dedup index migrated to schema %s: %d documents", SCHEMA_VERSION, len(rows))
+
+
+def index_uuid(conn: sqlite3.Connection) -> str:
+    row = conn.execute("SELECT v FROM dedup_meta WHERE k = 'uuid'").fetchone()
+    if row:
+        return str(row[0])
+    value = uuid.uuid4().hex
+    conn.execute("INSERT INTO dedup_meta (k, v) VALUES ('uuid', ?)", (value,))
+    return value
+
+
+def snapshot_path(conn: sqlite3.Connection) -> Path | None:
+    """``<main database file>.postings``; None for an in-memory or temporary database."""
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return Path(file + ".postings") if file else None
+    return None
+
+
+def read_postings(conn: sqlite3.Connection, after: int, stop: U64) -> tuple[Run, int, int | None]:
+    """Postings of the documents after ``after`` (doc id), without stopped keys: (run, last doc, digest)."""
+    blobs: list[bytes] = []
+    docs: list[int] = []
+    cur = conn.execute("SELECT doc, keys FROM dedup_doc_keys WHERE doc > ? ORDER BY doc", (after,))
+    while rows := cur.fetchmany(65536):
+        for doc, blob in rows:
+            docs.append(doc)
+            blobs.append(blob)
+    keys: U64 = np.frombuffer(b"".join(blobs), dtype="<i8").view(np.uint64)
+    counts = np.fromiter((len(b) // 8 for b in blobs), dtype=np.int64, count=len(blobs))
+    run = Run.build(keys, np.repeat(np.array(docs, dtype=np.int32), counts)).without(stop)
+    row = conn.execute("SELECT doc, digest FROM dedup_docs ORDER BY doc DESC LIMIT 1").fetchone()
+    if row is None or row[0] <= after:
+        return run, after, None
+    return run, int(row[0]), int(row[1])
+
+
+def _covered(conn: sqlite3.Connection, doc: int) -> tuple[int, int | None]:
+    """(documents up to ``doc``, the digest of ``doc``) as the database has them now."""
+    n = int(conn.execute("SELECT count(*) FROM dedup_docs WHERE doc <= ?", (doc,)).fetchone()[0])
+    row = conn.execute("SELECT digest FROM dedup_docs WHERE doc = ?", (doc,)).fetchone()
+    return n, (int(row[0]) if row else None)
+
+
+def open_postings(conn: sqlite3.Connection, stop: U64, ident: str) -> Postings:
+    """The index's postings: the snapshot when it matches the database, plus what was added after it."""
+    path = snapshot_path(conn)
+    header = Postings.read_header(path) if path is not None else None
+    if path is not None and header is not None and header.get("uuid") == ident:
+        w, n, digest = header.get("w"), header.get("n"), header.get("digest")
+        if isinstance(w, int) and isinstance(digest, int) and _covered(conn, w) == (n, digest):
+            main = Postings.load(path)
+            if main is not None:
+                postings = Postings(main.without(stop))
+                postings.main_w, postings.main_digest = w, digest
+                postings.loaded_from = "snapshot"
+                recent, last, last_digest = read_postings(conn, w, stop)
+                postings.recent = recent
+                postings.note(last, last_digest if last != w else digest)
+                postings.flush(stop)  # recent may have outgrown an eighth of main
+                return postings
+        log.info("dedup postings snapshot %s does not match the index: rebuilding it", path)
+    main, last, digest = read_postings(conn, 0, stop)
+    postings = Postings(main)
+    postings.note(last, digest)
+    postings.main_w, postings.main_digest = last, digest
+    postings.main_changed = len(main) > 0
+    postings.loaded_from = "tables"
+    return postings
+
+
+def save_postings(conn: sqlite3.Connection, postings: Postings, stop: U64, ident: str) -> bool:
+    """Snapshot the main run if it changed and everything it covers is committed; True if written.
+
+    Called after the owner's commit. A rolled-back run leaves the last covered document missing (or with
+    another digest) in the database: then nothing is written and the old snapshot stays valid.
+    """
+    path = snapshot_path(conn)
+    if path is None or conn.in_transaction or not postings.main_changed or postings.main_w <= 0:
+        return False
+    n, digest = _covered(conn, postings.main_w)
+    if digest is None or digest != postings.main_digest:
+        return False
+    before = len(postings.main)
+    postings.main = postings.main.without(stop)
+    try:
+        postings.save(path, {"uuid": ident, "w": postings.main_w, "n": n, "digest": digest})
+    except OSError as exc:  # a cache: the index works without it (and rebuilds it next time)
+        log.warning("cannot write the dedup postings snapshot %s: %s", path, exc)
+        return False
+    log.debug("dedup postings snapshot: %d postings (%d stopped dropped)", len(postings.main), before)
+    return True
