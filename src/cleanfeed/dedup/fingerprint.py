@@ -12,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -203,6 +203,9 @@ class Fingerprint:
     bands: list[int]  # MinHash LSH band keys (near duplicates)
     keys: list[int]  # sampled 5-gram keys and anchor keys (containment, partial and spun candidates)
     converted: bool  # the text was Traditional (converted by the pipeline or here)
+    # Kept for verification of the same text (no second pass over it); not part of the identity.
+    codes: npt.NDArray[np.uint32] = field(default_factory=lambda: np.zeros(0, np.uint32), compare=False)
+    shingles: U64 = field(default_factory=lambda: np.zeros(0, np.uint64), compare=False)
 
 
 def fingerprint(
@@ -233,4 +236,4 @@ def fingerprint(
         sampled = unique_sorted(shingles[(shingles >> np.uint64(64 - p.sample_bits)) == 0])
         keys = _tag(sampled, TAG_SHINGLE)
     keys += _tag(_anchor_hashes(sorted(anchors(canon))), TAG_ANCHOR)
-    return Fingerprint(canon, digest, len(codes), bands, keys, converted)
+    return Fingerprint(canon, digest, len(codes), bands, keys, converted, codes, shingles)

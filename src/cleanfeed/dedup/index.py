@@ -262,7 +262,7 @@ class DedupIndex:
             if row.original:
                 return exact
         cands = [r for r in cand_rows if r.id != aid]
-        query = Doc(fp.canon)
+        query = Doc.of(fp)
         # Originals first: a copy of a copy links to the original when the original verifies on its own;
         # only then to an identical earlier copy, then to the first earlier copy it repeats.
         for n, group in enumerate(([r for r in cands if r.original], [r for r in cands if not r.original])):
@@ -509,7 +509,7 @@ class DedupIndex:
         me = self.conn.execute("SELECT doc FROM dedup_docs WHERE id = ?", (aid,)).fetchone()
         my_doc = me[0] if me else None
         target = original_article.url or aid
-        orig = Doc(fp.canon)
+        orig = Doc.of(fp)
         rows = {r.doc: r for r in self._candidates(fp, limit=4 * self.max_candidates)}
         for r in self._rows("SELECT {cols} FROM dedup_docs WHERE digest = ?", (fp.digest,)):
             rows[r.doc] = r

@@ -22,7 +22,15 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from cleanfeed.dedup.fingerprint import SHINGLE, U64, anchors, codes_of, ngram_hashes, unique_sorted
+from cleanfeed.dedup.fingerprint import (
+    SHINGLE,
+    U64,
+    Fingerprint,
+    anchors,
+    codes_of,
+    ngram_hashes,
+    unique_sorted,
+)
 
 MIN_SHARED = 40  # shared 5-grams (~ characters) below which containment says nothing
 NEAR_JACCARD = 0.7
@@ -53,6 +61,15 @@ class Doc:
 
     def __init__(self, canon: str) -> None:
         self.canon = canon
+
+    @classmethod
+    def of(cls, fp: Fingerprint) -> Doc:
+        """The fingerprinted text, reusing the code points and 5-grams the fingerprint computed."""
+        doc = cls(fp.canon)
+        if len(fp.codes) == fp.length:
+            doc.__dict__["codes"] = fp.codes
+            doc.__dict__["shingles"] = unique_sorted(fp.shingles)
+        return doc
 
     @cached_property
     def codes(self) -> npt.NDArray[np.uint32]:
