@@ -33,6 +33,14 @@ _SNAPSHOT_MAGIC = "cleanfeed-postings-1"
 _DICT_LIMIT = 1 << 16  # postings held in the dict before it is merged into ``recent``
 
 
+_ARANGE = np.arange(1 << 14, dtype=np.intp)
+
+
+def _arange(n: int) -> IDX:
+    """0..n-1 without an allocation for the sizes a query uses."""
+    return _ARANGE[:n] if n <= len(_ARANGE) else np.arange(n, dtype=np.intp)
+
+
 def _empty() -> tuple[U64, I32]:
     return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int32)
 
@@ -63,14 +71,19 @@ class Run:
 
     def lookup(self, q: U64) -> tuple[IDX, I32]:
         """(index into ``q``, doc) for every posting of the query keys."""
-        bucket = (q >> self.shift).astype(np.intp)
+        bucket = q >> self.shift
         lo = self.dir[bucket]
-        cnt = self.dir[bucket + 1] - lo
+        cnt = self.dir[bucket + 1]
+        cnt -= lo
         total = int(cnt.sum())
         if not total:
             return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int32)
-        qi = np.repeat(np.arange(len(q), dtype=np.intp), cnt)
-        pos = np.arange(total, dtype=np.int64) + np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
+        # Each key's bucket as a range of positions: one repeat of (bucket start - range start) plus a count.
+        qi = np.repeat(_arange(len(q)), cnt)
+        lo -= np.cumsum(cnt)
+        lo += cnt
+        pos = np.repeat(lo, cnt)
+        pos += _arange(total)
         hit = self.keys[pos] == q[qi]
         return qi[hit], self.docs[pos[hit]]
 
