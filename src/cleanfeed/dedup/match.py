@@ -205,8 +205,9 @@ def align(copy: Doc, original: Doc) -> list[tuple[int, int, float]]:
     q_anchors: dict[int, set[str]] = {}  # a sentence is tried against several partners: scan it once
     c_anchors: dict[int, set[str]] = {}
     out = []
-    for k in np.lexsort((-jj, -ii, -vals)):
-        i, j = int(ii[k]), int(jj[k])
+    order = np.lexsort((-jj, -ii, -vals))
+    # Plain Python ints: the greedy loop is sequential, and numpy scalars cost more than the loop body.
+    for i, j, val in zip(ii[order].tolist(), jj[order].tolist(), vals[order].tolist(), strict=True):
         if i in used_q or j in used_c:
             continue
         qa = q_anchors[i] if i in q_anchors else q_anchors.setdefault(i, anchors(q_text[i]))
@@ -215,7 +216,9 @@ def align(copy: Doc, original: Doc) -> list[tuple[int, int, float]]:
             continue
         used_q.add(i)
         used_c.add(j)
-        out.append((i, j, float(vals[k])))
+        out.append((i, j, val))
+        if len(out) == min(nq, nc):  # one side fully paired: no pair left can be taken
+            break
     return out
 
 
