@@ -13,6 +13,8 @@ import pytest
 
 from cleanfeed import Article, DedupIndex
 from cleanfeed.dedup import fingerprint, postings
+from cleanfeed.dedup.fingerprint import Fingerprint as fingerprint_t
+from cleanfeed.dedup.fingerprint import fingerprint_many
 from cleanfeed.dedup.postings import Postings, Run
 
 FIX = Path(__file__).parent / "fixtures" / "dedup"
@@ -227,3 +229,48 @@ def test_a_schema_1_index_is_migrated_and_keeps_matching(tmp_path: Path) -> None
         tables = {r[0] for r in idx.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert "dedup_keys" not in tables and "dedup_doc_keys" in tables
         assert idx.conn.execute("SELECT v FROM dedup_meta WHERE k = 'schema'").fetchone()[0] == "2"
+
+
+# -- batches ----------------------------------------------------------------------------------------------
+_ALPHABET = [
+    *"。！？；!?;\n…. .8.7%,，６８ａＢ焦點(diǎn)經(jīng)中文abc𠀀、 \t",
+    "1.",
+    "。。",
+    "2024年",
+    "deepseek",
+]
+
+
+def _fields(fp: fingerprint_t) -> tuple[object, ...]:
+    return (
+        fp.canon,
+        fp.digest,
+        fp.length,
+        fp.bands,
+        fp.keys,
+        fp.converted,
+        fp.codes.tolist(),
+        fp.shingles.tolist(),
+    )
+
+
+def test_a_batch_fingerprints_each_text_exactly_as_alone() -> None:
+    rng = random.Random(11)
+    texts = [text(p.stem) for p in sorted(FIX.glob("*.txt"))]
+    texts += ["", "短", "五个字以上", "𠀀𠀁𠀂𠀃𠀄𠀅"]  # empty, shorter than a shingle, astral
+    texts += ["".join(rng.choice(_ALPHABET) for _ in range(rng.randrange(40))) for _ in range(300)]
+    for normalized in (True, False):
+        batch = fingerprint_many(texts, normalized=normalized)
+        assert [_fields(f) for f in batch] == [_fields(fingerprint(t, normalized=normalized)) for t in texts]
+
+
+def test_match_many_links_like_match_one_by_one(tmp_path: Path) -> None:
+    with DedupIndex(tmp_path / "i.db") as idx:
+        for name in ORIGINALS:
+            idx.add(art(name), original=True)
+        queries = [art(n) for n in [*REPOSTS, "seed_003_guochao", "seed_003_trade"]]
+        one_by_one = [idx.match(a) for a in queries]
+        assert idx.match_many(queries, batch=4) == one_by_one
+        assert [m.duplicate_of.rsplit("/", 1)[-1] if m else None for m in one_by_one[:4]] == list(
+            REPOSTS.values()
+        )

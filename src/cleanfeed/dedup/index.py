@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
@@ -17,7 +17,14 @@ import numpy as np
 import numpy.typing as npt
 
 from cleanfeed.dedup import store
-from cleanfeed.dedup.fingerprint import TAG_DIGEST, Fingerprint, Params, digest_key, fingerprint
+from cleanfeed.dedup.fingerprint import (
+    TAG_DIGEST,
+    Fingerprint,
+    Params,
+    digest_key,
+    fingerprint,
+    fingerprint_many,
+)
 from cleanfeed.dedup.match import Doc, Verdict, verify
 from cleanfeed.dedup.postings import U64, Run
 from cleanfeed.errors import ConfigError
@@ -66,6 +73,17 @@ class _Row:
 
     def text(self) -> Doc:
         return Doc(zlib.decompress(self.canon).decode("utf-8"))
+
+
+def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    chunk: list[Article] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def came_normalized(article: Article) -> bool:
@@ -140,6 +158,7 @@ class DedupIndex:
                 self.conn.close()
             raise
         self._last: tuple[str, str, Fingerprint, tuple[Match, int, bool] | None] | None = None
+        self._ready: dict[str, tuple[str, Fingerprint]] = {}  # batch fingerprints by article id
         # Postings per query key from the last ``match``: ``add`` of the same article reuses them.
         self._last_counts: tuple[str, U64, npt.NDArray[np.int64]] | None = None
 
@@ -226,10 +245,35 @@ class DedupIndex:
         last = self._last
         if last is not None and last[0] == aid and last[1] == article.text:
             return aid, last[2]
-        trusted = came_normalized(article) if self.normalized is None else self.normalized
-        fp = fingerprint(article.text, converted=article.converted, params=self.params, normalized=trusted)
+        ready = self._ready.pop(aid, None)
+        if ready is not None and ready[0] == article.text:
+            fp = ready[1]
+        else:
+            trusted = self._trusted(article)
+            fp = fingerprint(
+                article.text, converted=article.converted, params=self.params, normalized=trusted
+            )
         self._last = (aid, article.text, fp, None)
         return aid, fp
+
+    def _trusted(self, article: Article) -> bool:
+        return came_normalized(article) if self.normalized is None else self.normalized
+
+    def _prepare(self, articles: Sequence[Article]) -> None:
+        """Fingerprint a batch at once (``fingerprint_many``) for the ``match``/``add`` calls that follow."""
+        self._ready.clear()
+        for trusted in (True, False):
+            group = [a for a in articles if self._trusted(a) == trusted]
+            if not group:
+                continue
+            fps = fingerprint_many(
+                [a.text for a in group],
+                converted=[a.converted for a in group],
+                params=self.params,
+                normalized=trusted,
+            )
+            for art, fp in zip(group, fps, strict=True):
+                self._ready[article_id(art)] = (art.text, fp)
 
     # -- matching -----------------------------------------------------------------------------------------
     def match(self, article: Article) -> Match | None:
@@ -242,6 +286,19 @@ class DedupIndex:
         found = self._match_fp(aid, fp, originals_only=article.original)
         self._last = (aid, article.text, fp, found)
         return found[0] if found else None
+
+    def match_many(self, articles: Sequence[Article], *, batch: int = 256) -> list[Match | None]:
+        """``match`` for each article, against the index as it stands (none of them is added).
+
+        The fingerprints are computed a batch at a time, which takes most of the per-document cost away.
+        """
+        out: list[Match | None] = []
+        for i in range(0, len(articles), batch):
+            chunk = articles[i : i + batch]
+            self._prepare(chunk)
+            out += [self.match(a) for a in chunk]
+        self._ready.clear()
+        return out
 
     def _match_fp(
         self, aid: str, fp: Fingerprint, originals_only: bool = False
@@ -366,13 +423,16 @@ class DedupIndex:
         """Bulk load (one transaction when the index owns its connection); returns the number added."""
         n = 0
         self._begin()
-        for art in articles:
-            if match:
-                self.match(art)
-            aid, fp = self._fingerprint(art)
-            last = self._last
-            self._insert(aid, art.url, fp, original, last[3] if last and last[0] == aid else None)
-            n += 1
+        for chunk in _chunks(articles, 256):
+            self._prepare(chunk)
+            for art in chunk:
+                if match:
+                    self.match(art)
+                aid, fp = self._fingerprint(art)
+                last = self._last
+                self._insert(aid, art.url, fp, original, last[3] if last and last[0] == aid else None)
+                n += 1
+        self._ready.clear()
         if self._owns and self.conn.in_transaction:
             self.conn.execute("COMMIT")
             self._pending = 0
