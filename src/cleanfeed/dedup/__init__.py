@@ -7,7 +7,7 @@ Traditional), ``spun`` (machine rewrites) and ``partial`` (a third or more of th
 
 from __future__ import annotations
 
-from cleanfeed.dedup.fingerprint import Fingerprint, Params, canonical, fingerprint
+from cleanfeed.dedup.fingerprint import Fingerprint, Params, canonical, fingerprint, fingerprint_many
 from cleanfeed.dedup.index import DedupIndex, Link, Match
 from cleanfeed.dedup.match import Doc, Verdict, verify
 
@@ -21,5 +21,6 @@ __all__ = [
     "Verdict",
     "canonical",
     "fingerprint",
+    "fingerprint_many",
     "verify",
 ]

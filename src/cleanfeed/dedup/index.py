@@ -296,16 +296,26 @@ class DedupIndex:
         for i in range(0, len(articles), batch):
             chunk = articles[i : i + batch]
             self._prepare(chunk)
-            out += [self.match(a) for a in chunk]
+            fps = [self._fingerprint(a) for a in chunk]
+            for art, (aid, fp), looked in zip(
+                chunk, fps, self._lookup_many([f for _, f in fps]), strict=True
+            ):
+                found = self._match_fp(aid, fp, originals_only=art.original, looked=looked)
+                self._last = (aid, art.text, fp, found)
+                out.append(found[0] if found else None)
         self._ready.clear()
         return out
 
     def _match_fp(
-        self, aid: str, fp: Fingerprint, originals_only: bool = False
+        self,
+        aid: str,
+        fp: Fingerprint,
+        originals_only: bool = False,
+        looked: tuple[list[int], list[_Row]] | None = None,
     ) -> tuple[Match, int, bool] | None:
         if not fp.length:
             return None
-        same, cand_rows = self._lookup(fp)
+        same, cand_rows = looked if looked is not None else self._lookup(fp)
         exact_rows = []
         if same:  # documents holding the digest's key: those with the same digest are exact copies
             marks = ",".join("?" * len(same))
@@ -364,44 +374,67 @@ class DedupIndex:
 
     def _lookup(self, fp: Fingerprint, limit: int | None = None) -> tuple[list[int], list[_Row]]:
         """(documents holding the digest's key, candidate rows best first) from one postings lookup."""
-        q = self._query_keys(fp)
+        return self._lookup_many([fp], limit)[0]
+
+    def _lookup_many(
+        self, fps: Sequence[Fingerprint], limit: int | None = None
+    ) -> list[tuple[list[int], list[_Row]]]:
+        """``_lookup`` for a batch: one postings lookup and one ranking for all of their keys."""
+        qs = [self._query_keys(fp) for fp in fps]
+        sizes = np.array([len(q) for q in qs], dtype=np.int64)
+        first = np.cumsum(sizes) - sizes  # each document's digest key
+        q = np.concatenate(qs)
+        owner = np.repeat(np.arange(len(fps)), sizes)
         qi, docs = self._postings.lookup(q)
         per_key = np.bincount(qi, minlength=len(q))
-        self._last_counts = (fp.canon, q, per_key)
-        same: list[int] = docs[qi == 0].tolist() if per_key[0] else []
-        common = per_key > self.posting_cap
-        common[0] = False  # exact copies are never too many to find
+        if len(fps) == 1:  # ``add`` of the same article reuses the counts
+            self._last_counts = (fps[0].canon, q, per_key)
+        digest = np.zeros(len(q), dtype=bool)
+        digest[first] = True
+        out: list[tuple[list[int], list[_Row]]] = [([], []) for _ in fps]
+        if per_key[first].any():
+            for i, d in zip(owner[qi[digest[qi]]].tolist(), docs[digest[qi]].tolist(), strict=True):
+                out[i][0].append(d)
+        common = (per_key > self.posting_cap) & ~digest  # exact copies are never too many to find
         if common.any():  # seen in too many documents to say anything: never looked up again
-            for key in q[common].view(np.int64).tolist():
+            for key in set(q[common].view(np.int64).tolist()):
                 self._add_stop(key)
             per_key[common] = 0
-        hit = qi > 0
-        hit &= per_key[qi] > 0
+        hit = ~digest[qi] & (per_key[qi] > 0)
         qi, docs = qi[hit], docs[hit]
-        nb = 1 + len(fp.bands)
-        # Unrelated articles share a couple of keys by chance, more often as the index grows; a copy shares
-        # a tenth of its keys or more (a partial page full of other text: at least 5). Checked on the set.
-        need = max(self.min_shared_keys, min(5, round(0.1 * len(fp.keys))))
-        # No shared band and no document reaching ``need``: where most new stories end, in a few steps.
-        if not (qi < nb).any() and (len(docs) < need or np.unique(docs, return_counts=True)[1].max() < need):
-            return same, []
         # A shared band is near-certain evidence; 5-grams and anchors add up. "Distinct" counts the shared
         # keys rare enough to be specific to one story rather than a site's boilerplate.
-        band = qi < nb
-        uniq, inv = np.unique(docs, return_inverse=True)
+        who = owner[qi]
+        band = qi - first[who] <= np.array([len(fp.bands) for fp in fps])[who]
+        pair = (who.astype(np.int64) << 32) | docs
+        uniq, inv = np.unique(pair, return_inverse=True)
         score = np.bincount(inv, weights=np.where(band, 1000, 1), minlength=len(uniq))
-        distinct = np.bincount(inv, weights=~band & (per_key[qi] <= RARE_KEY), minlength=len(uniq))
-        ok = np.flatnonzero(score >= need)
-        ok = ok[np.lexsort((uniq[ok], -score[ok]))][: limit or self.max_candidates]  # best, then oldest
+        # Unrelated articles share a couple of keys by chance, more often as the index grows; a copy shares
+        # a tenth of its keys or more (a partial page full of other text: at least 5). Checked on the set.
+        need = np.array([max(self.min_shared_keys, min(5, round(0.1 * len(fp.keys)))) for fp in fps])
+        ok = np.flatnonzero(score >= need[uniq >> 32])
         if not len(ok):
-            return same, []
-        top = uniq[ok].tolist()
-        found = self._rows(f"SELECT {{cols}} FROM dedup_docs WHERE doc IN ({','.join('?' * len(top))})", top)
-        order = {d: i for i, d in enumerate(top)}
-        rare = dict(zip(top, distinct[ok].astype(np.int64).tolist(), strict=True))
-        for r in found:
-            r.distinct = rare[r.doc]
-        return same, sorted(found, key=lambda r: order[r.doc])
+            return out
+        distinct = np.bincount(inv, weights=~band & (per_key[qi] <= RARE_KEY), minlength=len(uniq))
+        cand_who, cand_doc = uniq[ok] >> 32, uniq[ok] & 0xFFFFFFFF
+        order = np.lexsort((cand_doc, -score[ok], cand_who))  # per document: best, then oldest
+        cap = limit or self.max_candidates
+        picked: dict[int, list[tuple[int, int]]] = {}
+        for i, d, n in zip(
+            cand_who[order].tolist(), cand_doc[order].tolist(), distinct[ok][order].tolist(), strict=True
+        ):
+            got = picked.setdefault(i, [])
+            if len(got) < cap:
+                got.append((d, int(n)))
+        for i, best in picked.items():
+            top = [d for d, _ in best]
+            sql = f"SELECT {{cols}} FROM dedup_docs WHERE doc IN ({','.join('?' * len(top))})"
+            found = {r.doc: r for r in self._rows(sql, top)}
+            for d, n in best:
+                if d in found:
+                    found[d].distinct = n
+                    out[i][1].append(found[d])
+        return out
 
     def _add_stop(self, key: int) -> None:
         self._stop.add(key)
