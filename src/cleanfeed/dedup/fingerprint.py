@@ -178,12 +178,12 @@ _BAND_MUL = np.random.default_rng(0x5EED).integers(0, 1 << 63, 64, dtype=np.uint
 ) + np.uint64(1)
 
 
-def _band_keys(sig: list[int], bands: int) -> list[int]:
-    """Band keys of a MinHash signature, tagged: each band's rows combined in one matrix step."""
-    rows = np.array(sig, dtype=np.uint64).reshape(bands, -1)
-    h = (rows * _BAND_MUL[: rows.shape[1]]).sum(axis=1, dtype=np.uint64)
-    h += np.arange(1, bands + 1, dtype=np.uint64) * _K2  # the band number: equal rows in two bands differ
-    return _tag(_mix(h), TAG_BAND)
+def _band_keys(rows: U64) -> list[int]:
+    """Band keys of MinHash signatures ``rows`` (documents x bands x rows per band), tagged, flattened:
+    each band's rows combined in one matrix step, plus the band number (equal rows in two bands differ)."""
+    h = (rows * _BAND_MUL[: rows.shape[2]]).sum(axis=2, dtype=np.uint64)
+    h += np.arange(1, rows.shape[1] + 1, dtype=np.uint64) * _K2
+    return _tag(_mix(h.ravel()), TAG_BAND)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +218,30 @@ def fingerprint(
     the normalizer's output (``clean_html`` articles): re-running it would change nothing and is the
     largest cost of a fingerprint (its per-character Traditional check), so it is skipped.
     """
-    return fingerprint_many([text], converted=[converted], params=params, normalized=normalized)[0]
+    # The same steps as ``fingerprint_many`` without its batch bookkeeping, which a single text would pay
+    # for in full (tests check that both give the same fingerprints).
+    p = params or Params()
+    if not normalized:
+        # The normalizer also repairs mojibake and punctuation: only its Traditional->Simplified step
+        # makes a copy cross-script.
+        text, report = normalize_report(text)
+        converted = converted or report.converted
+    canon, codes = canonical_codes(text)
+    shingles = ngram_hashes(codes, SHINGLE)
+    bands: list[int] = []
+    keys: list[int] = []
+    if len(shingles):
+        sig = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
+            shingles, [0, len(shingles)], num_perm=p.num_perm, seed=p.seed
+        ).to_rows()
+        bands = _band_keys(np.array(sig, dtype=np.uint64).reshape(1, p.bands, -1))
+        keys = _tag(unique_sorted(shingles[(shingles >> np.uint64(64 - p.sample_bits)) == 0]), TAG_SHINGLE)
+    keys += _tag(_anchor_hashes(sorted(anchors(canon))), TAG_ANCHOR)
+    return Fingerprint(canon, _digest(codes), len(codes), bands, keys, converted, codes, shingles)
+
+
+def _digest(codes: npt.NDArray[np.uint32]) -> int:
+    return int.from_bytes(hashlib.blake2b(codes.tobytes(), digest_size=8).digest(), "little", signed=True)
 
 
 def fingerprint_many(
@@ -263,12 +286,11 @@ def fingerprint_many(
     out = []
     at = 0
     for i, (canon, codes) in enumerate(pairs):
-        digest = int.from_bytes(
-            hashlib.blake2b(codes.tobytes(), digest_size=8).digest(), "little", signed=True
-        )
         keys = sampled[i] + anchor_keys[at : at + len(tokens[i])]
         at += len(tokens[i])
-        out.append(Fingerprint(canon, digest, len(codes), bands[i], keys, flags[i], codes, per_doc[i]))
+        out.append(
+            Fingerprint(canon, _digest(codes), len(codes), bands[i], keys, flags[i], codes, per_doc[i])
+        )
     return out
 
 
@@ -281,10 +303,7 @@ def _bands_many(per_doc: list[U64], p: Params) -> list[list[int]]:
     bounds = np.cumsum([0] + [len(per_doc[i]) for i in have]).tolist()
     flat = np.concatenate([per_doc[i] for i in have])
     sigs = rensa.RMinHash.digest_matrix_from_flat_token_hashes(flat, bounds, num_perm=p.num_perm, seed=p.seed)
-    rows = np.array(sigs.to_rows(), dtype=np.uint64).reshape(len(have), p.bands, -1)
-    h = (rows * _BAND_MUL[: rows.shape[2]]).sum(axis=2, dtype=np.uint64)
-    h += np.arange(1, p.bands + 1, dtype=np.uint64) * _K2  # the band number: equal rows in two bands differ
-    keys = _tag(_mix(h.ravel()), TAG_BAND)
+    keys = _band_keys(np.array(sigs.to_rows(), dtype=np.uint64).reshape(len(have), p.bands, -1))
     for n, i in enumerate(have):
         out[i] = keys[n * p.bands : (n + 1) * p.bands]
     return out
