@@ -29,7 +29,7 @@ U64 = npt.NDArray[np.uint64]
 I32 = npt.NDArray[np.int32]
 IDX = npt.NDArray[np.intp]
 
-_SNAPSHOT_MAGIC = "cleanfeed-postings-1"
+_SNAPSHOT_MAGIC = "cleanfeed-postings-2"
 _DICT_LIMIT = 1 << 16  # postings held in the dict before it is merged into ``recent``
 
 
@@ -50,11 +50,14 @@ class Run:
 
     __slots__ = ("dir", "docs", "keys", "shift")
 
-    def __init__(self, keys: U64, docs: I32) -> None:
+    def __init__(self, keys: U64, docs: I32, directory: npt.NDArray[np.int64] | None = None) -> None:
         self.keys, self.docs = keys, docs
         # About eight postings per bucket: one gather reads them all; the directory stays small.
         bits = min(24, max(4, (len(keys) // 8).bit_length()))
         self.shift = np.uint64(64 - bits)
+        if directory is not None and len(directory) == (1 << bits) + 1 and directory[-1] == len(keys):
+            self.dir = directory  # saved with the snapshot: no 4M binary searches on open
+            return
         edges = np.arange(1 << bits, dtype=np.uint64) << self.shift
         self.dir = np.empty((1 << bits) + 1, dtype=np.int64)
         self.dir[:-1] = np.searchsorted(keys, edges)
@@ -100,8 +103,19 @@ class Run:
         """The run without the postings of stopped keys (to reclaim their memory)."""
         if not len(stop) or not len(self):
             return self
-        keep = ~np.isin(self.keys, stop)
-        return self if keep.all() else Run(self.keys[keep], self.docs[keep])
+        # The keys are sorted: find each stopped key's range (two binary searches) and mark the ranges.
+        # np.isin would sort all the postings again: seconds and gigabytes at 58M postings.
+        stop = np.sort(stop)
+        lo = np.searchsorted(self.keys, stop, "left")
+        hi = np.searchsorted(self.keys, stop, "right")
+        lo, hi = lo[hi > lo], hi[hi > lo]
+        if not len(lo):
+            return self
+        edge = np.zeros(len(self.keys) + 1, dtype=np.int8)
+        np.add.at(edge, lo, 1)
+        np.add.at(edge, hi, -1)
+        keep = np.cumsum(edge[:-1], dtype=np.int8) == 0
+        return Run(self.keys[keep], self.docs[keep])
 
     def key_counts(self) -> tuple[U64, npt.NDArray[np.int64]]:
         """Distinct keys and their number of postings."""
@@ -215,6 +229,7 @@ class Postings:
             fh.write((json.dumps({"magic": _SNAPSHOT_MAGIC, **header}) + "\n").encode())
             np.save(fh, self.main.keys, allow_pickle=False)
             np.save(fh, self.main.docs, allow_pickle=False)
+            np.save(fh, self.main.dir, allow_pickle=False)
             fh.flush()
             os.fsync(fh.fileno())
         tmp.replace(path)
@@ -237,8 +252,9 @@ class Postings:
                 fh.readline()
                 keys = np.load(fh, allow_pickle=False)
                 docs = np.load(fh, allow_pickle=False)
+                directory = np.load(fh, allow_pickle=False)
         except (OSError, ValueError, EOFError):
             return None
         if keys.dtype != np.uint64 or docs.dtype != np.int32 or len(keys) != len(docs):
             return None
-        return Run(keys, docs)
+        return Run(keys, docs, directory if directory.dtype == np.int64 else None)

@@ -109,9 +109,20 @@ def read_postings(conn: sqlite3.Connection, after: int, stop: U64) -> tuple[Run,
         for doc, blob in rows:
             docs.append(doc)
             blobs.append(blob)
-    keys: U64 = np.frombuffer(b"".join(blobs), dtype="<i8").view(np.uint64)
+    # At 1M documents each of these arrays is a quarter to half a gigabyte: each is dropped as soon as it
+    # is used, so the peak stays under 2 GB (the sort needs its own copies).
     counts = np.fromiter((len(b) // 8 for b in blobs), dtype=np.int64, count=len(blobs))
-    run = Run.build(keys, np.repeat(np.array(docs, dtype=np.int32), counts)).without(stop)
+    joined = b"".join(blobs)
+    del blobs
+    keys: U64 = np.frombuffer(joined, dtype="<i8").view(np.uint64)
+    del joined
+    doc_ids = np.repeat(np.array(docs, dtype=np.int32), counts)
+    del docs
+    order = np.argsort(keys, kind="stable")  # documents ascend already: (key, doc) order
+    keys = keys[order]
+    doc_ids = doc_ids[order]
+    del order
+    run = Run(keys, doc_ids).without(stop)
     row = conn.execute("SELECT doc, digest FROM dedup_docs ORDER BY doc DESC LIMIT 1").fetchone()
     if row is None or row[0] <= after:
         return run, after, None
@@ -134,7 +145,8 @@ def open_postings(conn: sqlite3.Connection, stop: U64, ident: str) -> Postings:
         if isinstance(w, int) and isinstance(digest, int) and _covered(conn, w) == (n, digest):
             main = Postings.load(path)
             if main is not None:
-                postings = Postings(main.without(stop))
+                # Saved without the keys stopped by then; keys stopped since are never looked up.
+                postings = Postings(main)
                 postings.main_w, postings.main_digest = w, digest
                 postings.loaded_from = "snapshot"
                 recent, last, last_digest = read_postings(conn, w, stop)
