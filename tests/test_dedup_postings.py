@@ -274,3 +274,20 @@ def test_match_many_links_like_match_one_by_one(tmp_path: Path) -> None:
         assert [m.duplicate_of.rsplit("/", 1)[-1] if m else None for m in one_by_one[:4]] == list(
             REPOSTS.values()
         )
+
+
+def test_a_story_spun_many_times_still_finds_its_original(tmp_path: Path) -> None:
+    # Each linked spin posts only the keys the original does not hold, so the original's keys stay under
+    # the posting cap however often the story is copied.
+    with DedupIndex(tmp_path / "i.db", posting_cap=4) as idx:
+        idx.add(art("seed_003_lead"), original=True)
+        spin = text("seed_000_raw")
+        for i in range(12):
+            copy = Article(
+                url=f"https://spam/{i}", text=f"{spin}\n网友第{i}次转载时附上的评论，与原文无关。"
+            ).finalize()
+            m = idx.match(copy)
+            assert m is not None and m.duplicate_of == "https://test/seed_003_lead", i
+            idx.add(copy, original=False)
+        last = idx.match(Article(url="https://spam/last", text=spin).finalize())
+        assert last is not None and last.kind == "spun" and last.duplicate_of == "https://test/seed_003_lead"

@@ -127,7 +127,7 @@ class DedupIndex:
         path_or_conn: str | Path | sqlite3.Connection,
         *,
         params: Params | None = None,
-        posting_cap: int = 64,
+        posting_cap: int = 16,
         max_candidates: int = 24,
         min_shared_keys: int = 2,
         commit_every: int = 1,
@@ -551,6 +551,16 @@ class DedupIndex:
             q = np.array([digest_key(fp.digest)], dtype=np.int64).view(np.uint64)
         else:
             q = self._postings_to_add(fp)
+            if found is not None and not original:
+                # A spun or partial copy posts only the keys its source does not hold: the next copy of
+                # the story finds the source through them, and a story copied many times does not push
+                # its own keys past ``posting_cap``.
+                row = self.conn.execute(
+                    "SELECT keys FROM dedup_doc_keys WHERE doc = ?", (found[1],)
+                ).fetchone()
+                if row is not None:
+                    src = np.frombuffer(row[0], dtype="<u8")
+                    q = np.concatenate((q[:1], q[1:][~np.isin(q[1:], src)]))
         cur = self.conn.execute(
             "INSERT INTO dedup_docs (id, url, original, digest, converted, link_doc, link_original, kind,"
             " similarity, canon) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
