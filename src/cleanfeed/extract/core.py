@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 from cleanfeed.errors import Drop
 from cleanfeed.extract import meta as M
 from cleanfeed.extract.body import Selection, punct_count, select_main, visible_len
-from cleanfeed.extract.dom import Block, Elem, Page, linearize, parse
+from cleanfeed.extract.dom import Block, Elem, Page, parse
 from cleanfeed.extract.edges import matcher, peel
 from cleanfeed.extract.filters import Filtered, Para, apply_rules, is_content, scan_meta, trim_edges
 from cleanfeed.extract.rules import RuleSet, count_removed
 from cleanfeed.extract.stories import Story, split_stories
+from cleanfeed.extract.walk import linearize
 from cleanfeed.models import Article
 from cleanfeed.normalize import NormalizeReport, normalize_lines
 
@@ -243,7 +244,8 @@ def extract_all(html: str, url: str | None = None, *, rules: RuleSet | None = No
         # No story has this many paragraphs; bound the per-paragraph work (rules, normalization).
         sel = Selection(sel.first, sel.first + MAX_BLOCKS, sel.elem, sel.score, sel.total_positive)
         flags.append("truncated")
-    raw_title = _on_page_title(M.find_title(tree), page, sel, active)
+    scan = M.scan_page(tree)
+    raw_title = _on_page_title(M.find_title(tree, scan), page, sel, active)
     paras, title, report = _paras(page.blocks[sel.first : sel.end], page.elems, raw_title)
     filtered = apply_rules(paras, active)
     for pos, rule, n in page.dropped:
@@ -268,8 +270,8 @@ def extract_all(html: str, url: str | None = None, *, rules: RuleSet | None = No
     found = {**scan_meta(below, active), **filtered.meta}
     base: dict[str, object] = {
         "url": url,
-        "canonical_url": M.find_canonical(tree, url),
-        "published_at": M.find_published(tree, [*above, *(p.text for p in paras[:6])]),
+        "canonical_url": M.find_canonical(tree, url, scan),
+        "published_at": M.find_published(tree, [*above, *(p.text for p in paras[:6])], scan),
         "original_title": found.get("original_title"),
         "editor": found.get("editor"),
         "author": found.get("author") or credits.author,

@@ -1,22 +1,21 @@
-"""DOM cleaning and linearization: the parsed page becomes a flat list of text blocks.
+"""DOM model of the linearized page, and parsing: what the walk (``extract.walk``) produces.
 
-One iterative walk (no Python recursion, so 10k-deep nesting is fine) drops what a reader never
-sees or that is page chrome, and cuts the rest into *blocks*: the text between block-level
-boundaries (``<p>``, ``<div>``, ``<br>``, ``<li>``...). Every block remembers the element that owns
-it and how much of it is link text; every element remembers its block range, so "the text of this
-element" is a slice and scoring elements is one bottom-up pass.
+The walk drops what a reader never sees or that is page chrome, and cuts the rest into *blocks*:
+the text between block-level boundaries (``<p>``, ``<div>``, ``<br>``, ``<li>``...). Every block
+remembers the element that owns it and how much of it is link text; every element remembers its
+block range, so "the text of this element" is a slice and scoring elements is one bottom-up pass.
+This module holds the element classes, the page/block/element records, whitespace helpers and the
+parser entry point (with the input sanitizing that keeps lexbor linear).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import pairwise
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
-
-from cleanfeed.extract.rules import RuleSet
 
 # Inline elements do not cut a block; every other element does.
 INLINE = frozenset(
@@ -203,274 +202,15 @@ def _join(chunks: list[str]) -> str:
 
 
 def clean_ws(text: str) -> str:
+    # Every whitespace character but the ASCII space is unprintable: a printable text without a
+    # double space has nothing for the regex to change (the common case, and a C-speed check).
+    if text.isprintable() and "  " not in text:
+        return text.strip()
     return _WS.sub(" ", text).strip()
 
 
 def _visible_len(node: LexborNode) -> int:
     return len(_WS.sub("", node.text(deep=True)))
-
-
-def _hidden(attrs: dict[str, str | None]) -> bool:
-    if "hidden" in attrs:
-        return True
-    aria = attrs.get("aria-hidden")
-    if aria is not None and aria.strip().lower() == "true":
-        return True
-    cls = attrs.get("class")
-    if cls and not _HIDDEN_CLASS.isdisjoint(cls.lower().split()):
-        return True
-    style = attrs.get("style")
-    return bool(style and _HIDDEN_STYLE.search(style))
-
-
-def _hint(label: str) -> int:
-    if not label.strip():
-        return 0
-    if _NEG_HINT.search(label):
-        return -1
-    return 1 if _POS_HINT.search(label) else 0
-
-
-@lru_cache(maxsize=8192)
-def _label_hints(label: str) -> tuple[int, bool]:
-    """(hint, caption) of a class/id label. Cached across pages: a site's pages share their labels."""
-    return _hint(label), bool(_CAPTION_HINT.search(label))
-
-
-def _selected(tree: LexborHTMLParser, rules: RuleSet) -> dict[int, str]:
-    """mem_id -> rule name of elements matched by selector rules."""
-    out: dict[int, str] = {}
-    for rule in rules.of("selector"):
-        if rule.selector:
-            for node in tree.css(rule.selector):
-                out.setdefault(node.mem_id, rule.name)
-    return out
-
-
-# Bounds on one walk: real pages have a few thousand elements; these keep hostile ones under a second.
-MAX_ELEMS = 60_000
-MAX_WALK_BLOCKS = 20_000
-# What an open element is, on the walk's stack.
-_K_INLINE, _K_LINK, _K_BLOCK, _K_SKIP = 0, 1, 2, 3
-# lexbor's fixed tag ids: text and comment nodes; ids up to the doctype are not elements.
-_TEXT_ID, _COMMENT_ID, _LAST_SPECIAL_ID = 2, 4, 5
-
-
-class _Walker:
-    """State of one linearization walk (a class, so the hot loop stays a flat method)."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.buf: list[str] = []
-        self.link_chars = 0
-        self.pending_img = False
-        self.cur = 0
-        self.list_depth = 0
-        self.heading_depth = 0
-        # Where, in buf, each element of the trailing run of inline-element text starts (reset by
-        # bare text): <p>正文<span>展开全文</span></p> ends with an element of its own.
-        self.marks: list[int] = []
-        self.mark_parent = -1
-
-    def flush(self) -> None:
-        buf = self.buf
-        if buf:
-            raw = _join(buf)
-            text = clean_ws(raw)
-            if text:
-                el = self.page.elems[self.cur]
-                links = min(self.link_chars, len(text))
-                if links and len(text) >= 60 and _sentence_marks(text) >= 3:
-                    links = 0  # a whole paragraph wrapped in <a>: text, not navigation
-                indent = raw.lstrip(" \t\r\n").startswith(("\u3000", "\xa0"))
-                self.page.blocks.append(
-                    Block(
-                        text,
-                        links,
-                        self.cur,
-                        el.tag,
-                        self.list_depth > 0,
-                        self.heading_depth > 0,
-                        self.pending_img,
-                        el.cap,
-                        indent,
-                        self.tail_chunks() if self.marks else (),
-                    )
-                )
-                self.pending_img = False
-            buf.clear()
-        self.marks.clear()
-        self.link_chars = 0
-
-    def tail_chunks(self) -> tuple[str, ...]:
-        """The text of the last (up to three) inline elements ending the block, after other text."""
-        ms = [m for m in self.marks[-3:] if m > 0]
-        if not ms:
-            return ()
-        buf = self.buf
-        return tuple("".join(buf[a:b]) for a, b in zip(ms, [*ms[1:], len(buf)], strict=True))
-
-
-def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
-    """Walk the body once and return its blocks and elements.
-
-    lexbor's own pre-order ``traverse`` does the walking (no Python recursion, so 10k-deep nesting
-    is fine); element exits are found from parent ids with an explicit stack.
-    """
-    page = Page(tree)
-    root = tree.body or tree.root
-    if root is None:
-        return page
-    blocks, elems, dropped = page.blocks, page.elems, page.dropped
-    selected = _selected(tree, rules)
-    chrome_on = rules.enabled("page_chrome")
-    hidden_on = rules.enabled("hidden")
-    w = _Walker(page)
-    elems.append(Elem("body", -1, 0, False))
-    # (mem_id, kind, previous owner) of every open element below the root.
-    stack: list[tuple[int, int, int]] = [(root.mem_id, _K_BLOCK, 0)]
-    skipping = 0
-    link_depth = 0
-    root_id = root.mem_id
-    buf = w.buf  # the walker's buffer (flush clears it in place)
-    marks = w.marks
-    flush = w.flush
-    push = stack.append
-    buf_append = buf.append
-    # Tag names by lexbor tag id, for this document only (custom elements get per-document ids).
-    # Decoding ``node.tag`` costs more than the rest of an element's visit; the id is an int. Only
-    # filled outside skipped subtrees: there every element is HTML, so an id has one (lower-case)
-    # name, while SVG/MathML share ids across spellings (clipPath / clippath).
-    names: dict[int, str] = {}
-    # lexbor drops whitespace-only text nodes itself (a third of all nodes); flush() puts the
-    # space back where it matters (between ASCII words and numbers).
-    nodes = root.traverse(include_text=True, skip_empty=True)
-    next(nodes, None)  # pre-order: the root itself comes first (it is elems[0] already)
-    for node in nodes:
-        tid = node.tag_id
-        if tid == _TEXT_ID:
-            text = node.text_content or ""
-            if not text or text.isspace():
-                if buf and not skipping:
-                    buf_append(" ")
-                continue
-        elif tid == _COMMENT_ID:
-            continue
-        else:
-            if skipping or tid <= _LAST_SPECIAL_ID:
-                tag = node.tag or "-"
-            else:
-                cached = names.get(tid)
-                if cached is None:
-                    cached = names[tid] = node.tag or "-"
-                tag = cached
-            if tag[0] in "-!":  # comments, doctype
-                continue
-            if tag in _VOID and not skipping:
-                # Void elements hold nothing, so closing earlier siblings late is harmless here.
-                if buf:
-                    flush()
-                if tag == "img":
-                    w.pending_img = True
-                continue
-        nid = node.mem_id
-        parent = node.parent
-        pid = parent.mem_id if parent is not None else root_id
-        # The usual case (still inside the parent) costs one comparison; the root never pops.
-        while stack[-1][0] != pid and len(stack) > 1:
-            _, kind, prev = stack.pop()
-            if kind == _K_SKIP:
-                skipping -= 1
-            elif skipping:
-                continue
-            elif kind == _K_LINK:
-                link_depth -= 1
-            elif kind == _K_BLOCK:
-                if buf:
-                    flush()
-                closed = elems[w.cur].tag
-                if closed in LIST_ITEMS:
-                    w.list_depth -= 1
-                elif closed in HEADINGS:
-                    w.heading_depth -= 1
-                elems[w.cur].end = len(blocks)
-                w.cur = prev
-        if tid == _TEXT_ID:
-            if not skipping:
-                top, top_kind, _ = stack[-1]
-                if top_kind == _K_BLOCK:
-                    if marks:
-                        marks.clear()  # bare text ends the line so far
-                elif top != w.mark_parent or not marks:
-                    marks.append(len(buf))
-                    w.mark_parent = top
-                buf_append(text)
-                if link_depth:
-                    w.link_chars += len(text) - text.count(" ")
-            continue
-        if skipping:
-            push((nid, _K_INLINE, 0))
-            continue
-        if tag in SKIP:
-            push((nid, _K_SKIP, 0))
-            skipping += 1
-            continue
-        attrs = node.attributes
-        rule = selected.get(nid)
-        if (
-            rule is None
-            and hidden_on
-            and attrs
-            and ("style" in attrs or "hidden" in attrs or "aria-hidden" in attrs or "class" in attrs)
-            and _hidden(attrs)
-        ):
-            rule = "hidden"
-        if rule is None and chrome_on and tag in CHROME:
-            rule = "page_chrome"
-        if rule is not None:
-            n = _visible_len(node)
-            if n:
-                dropped.append((len(blocks), rule, n))
-            stack.append((nid, _K_SKIP, 0))
-            skipping += 1
-            continue
-        if tag in INLINE:
-            if tag == "a":
-                link_depth += 1
-                stack.append((nid, _K_LINK, 0))
-            else:
-                stack.append((nid, _K_INLINE, 0))
-            continue
-        if buf:
-            w.flush()
-        if len(elems) >= MAX_ELEMS or len(blocks) >= MAX_WALK_BLOCKS:
-            page.truncated = True  # a dump, not a page: what was read so far is plenty
-            break
-        hint, cap = 0, tag == "figcaption"
-        if attrs:
-            label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-            # Long labels (hostile pages) are not cached: the cache's memory stays small.
-            hint, is_cap = _label_hints(label) if len(label) <= 200 else _label_hints.__wrapped__(label)
-            cap = cap or is_cap
-        owner = elems[w.cur]
-        elems.append(Elem(tag, w.cur, hint, owner.neg or hint < 0, len(blocks), cap=cap or owner.cap))
-        stack.append((nid, _K_BLOCK, w.cur))
-        w.cur = len(elems) - 1
-        if tag in LIST_ITEMS:
-            w.list_depth += 1
-        elif tag in HEADINGS:
-            w.heading_depth += 1
-    while len(stack) > 1:
-        _, kind, prev = stack.pop()
-        if kind == _K_BLOCK and not skipping:
-            w.flush()
-            elems[w.cur].end = len(blocks)
-            w.cur = prev
-        elif kind == _K_SKIP:
-            skipping -= 1
-    w.flush()
-    elems[0].end = len(blocks)
-    return page
 
 
 # lexbor is quadratic on some inputs: every start tag scans the stack of open elements (so 100k
@@ -518,7 +258,27 @@ _FLAT = frozenset(
 
 
 def _cut_long_tags(html: str) -> str:
-    return _LONG_TAG.sub(lambda m: f"<{m[1]}{m[2][:MAX_TAG_CHARS]}>", html)
+    """``_LONG_TAG.sub`` with each tag cut to ``MAX_TAG_CHARS``, tried only where it can match.
+
+    A long tag runs from a "<" over more than MAX_TAG_CHARS characters without "<" or ">" to a
+    ">": it is the last "<" of a long run between two ">". Searching the whole page instead tries
+    every "<" of long inline scripts with a 4000-character lookahead.
+    """
+    out: list[str] = []
+    last = 0
+    for start, end in _long_runs(html):
+        if end >= len(html):
+            break  # no ">" closes the last run
+        lt = html.rfind("<", start, end)
+        m = _LONG_TAG.match(html, lt, end + 1) if lt >= 0 else None
+        if m:
+            out.append(html[last:lt])
+            out.append(f"<{m[1]}{m[2][:MAX_TAG_CHARS]}>")
+            last = m.end()
+    if not out:
+        return html
+    out.append(html[last:])
+    return "".join(out)
 
 
 def _limit_depth(html: str) -> str:
@@ -556,8 +316,9 @@ def _limit_depth(html: str) -> str:
     return "".join(out)
 
 
-def _has_long_run(html: str) -> bool:
-    """``max(map(len, html.split(">"))) > MAX_TAG_CHARS``, without building the split list.
+def _long_runs(html: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of the runs between ">"s longer than ``MAX_TAG_CHARS``, in order (``end``:
+    the ">" closing the run, or ``len(html)``), without building ``html.split(">")``.
 
     Probes consecutive windows of half that size: a longer run covers a whole window, so only a
     window without ">" needs its run measured (from the ">" before it to the one after it).
@@ -575,9 +336,13 @@ def _has_long_run(html: str) -> bool:
         if end < 0:
             end = n
         if end - start > MAX_TAG_CHARS:
-            return True
+            yield start, end
         k = end + 1  # later runs start after this ">"
-    return False
+
+
+def _has_long_run(html: str) -> bool:
+    """``max(map(len, html.split(">"))) > MAX_TAG_CHARS``."""
+    return next(_long_runs(html), None) is not None
 
 
 def sanitize(html: str) -> str:

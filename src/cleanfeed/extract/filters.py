@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from cleanfeed.extract.body import PUNCT, TERMINAL, punct_count, visible_len
 from cleanfeed.extract.edges import EdgeMatcher, matcher, peel
+from cleanfeed.extract.literals import Literals, literals
 from cleanfeed.extract.rules import Rule, RuleSet, count_removed
 
 
@@ -233,9 +234,10 @@ def _timestamp_lists(paras: list[Para], out: Filtered) -> None:
 class _TextRules:
     metas: tuple[Rule, ...]
     lines: tuple[Rule, ...]
-    phrases: tuple[Rule, ...]
-    captions: tuple[Rule, ...]
-    tails: tuple[Rule, ...]
+    # Rules that search the whole paragraph, with the literals a match needs (None: no prefilter).
+    phrases: tuple[tuple[Rule, Literals | None], ...]
+    captions: tuple[tuple[Rule, Literals | None], ...]
+    tails: tuple[tuple[Rule, Literals | None], ...]
     edges: EdgeMatcher | None
 
 
@@ -257,14 +259,21 @@ def _whole_rules(p: Para, tr: _TextRules, out: Filtered) -> bool:
         if n <= 200 and r.pattern.fullmatch(text):
             _drop(p, r.name, out)
             return True
-    for r in tr.phrases:
+    for r, lits in tr.phrases:
         assert r.pattern is not None
-        if n <= r.max_len and r.pattern.search(text):
+        if n <= r.max_len and (lits is None or lits.may_match(text)) and r.pattern.search(text):
             _drop(p, r.name, out)
             return True
-    for r in tr.captions:
+    for r, lits in tr.captions:
         assert r.pattern is not None
-        if n <= 150 and not p.heading and (r.pattern.fullmatch(text) or (p.caption_hint and n >= 4)):
+        if (
+            n <= 150
+            and not p.heading
+            and (
+                ((lits is None or lits.may_match(text)) and r.pattern.fullmatch(text))
+                or (p.caption_hint and n >= 4)
+            )
+        ):
             out.captions.append(text)
             out.caption_paras.append(p)
             _drop(p, r.name, out)
@@ -274,9 +283,9 @@ def _whole_rules(p: Para, tr: _TextRules, out: Filtered) -> bool:
 
 def _tail_rules(p: Para, tr: _TextRules, out: Filtered) -> None:
     text = p.text
-    for r in tr.tails:
+    for r, lits in tr.tails:
         assert r.pattern is not None
-        m = r.pattern.search(text)
+        m = r.pattern.search(text) if lits is None or lits.may_match(text) else None
         if m and m.start() > 0:
             cut = text[m.start() :]
             if r.name.startswith("editor"):
@@ -294,7 +303,12 @@ def _text_rules(paras: list[Para], rules: RuleSet, out: Filtered) -> None:
     def of(kind: str) -> tuple[Rule, ...]:
         return tuple(r for r in rules.of(kind) if r.pattern)
 
-    tr = _TextRules(of("meta"), of("line"), of("phrase"), of("caption"), of("tail"), matcher(of("edge")))
+    def searched(kind: str) -> tuple[tuple[Rule, Literals | None], ...]:
+        return tuple((r, literals(r.pattern)) for r in of(kind))
+
+    tr = _TextRules(
+        of("meta"), of("line"), searched("phrase"), searched("caption"), searched("tail"), matcher(of("edge"))
+    )
     for p in paras:
         if p.removed_by is not None:
             continue

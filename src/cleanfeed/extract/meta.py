@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from cleanfeed.extract.dom import clean_ws
 
 CHINA_TZ = timezone(timedelta(hours=8))
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LETTER = re.compile(r"[^\W\d_]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
 _DIGIT = "[0-9０-９]"
 
 _PUB_META = (
@@ -118,13 +118,115 @@ def _text(tree: LexborHTMLParser, selector: str) -> str | None:
     return text or None
 
 
-def _meta(tree: LexborHTMLParser, *names: str) -> str | None:
-    wanted = {n.lower() for n in names}
-    for node in tree.css("meta"):
+MetaTags = list[tuple[str, str]]
+
+
+def _meta_tags(nodes: list[LexborNode]) -> MetaTags:
+    """(key, raw content) of the named ones of ``nodes`` (<meta> elements), in document order."""
+    out: MetaTags = []
+    for node in nodes:
         attrs = node.attributes
         key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").strip().lower()
+        if key:
+            out.append((key, attrs.get("content") or ""))
+    return out
+
+
+# Headline candidates, in order of trust.
+_TITLE_SELECTORS = ("h1", "h2", "h3", "[class*=title]", "[id*=title]")
+# Everything the finders read, as one selector list: lexbor then walks the tree once instead of
+# once per selector (each walk costs as much as the rest of the finders on a news page).
+_SCAN_SELECTORS = ("meta", "link[rel]", "time[datetime]", *_TITLE_SELECTORS)
+_SCAN_QUERY = ", ".join(_SCAN_SELECTORS)
+
+
+def _tag_id(name: str) -> int:
+    node = LexborHTMLParser(f"<{name}>").css_first(name)
+    assert node is not None
+    return int(node.tag_id)
+
+
+_META_ID, _LINK_ID, _TIME_ID, _H1_ID, _H2_ID, _H3_ID = map(
+    _tag_id, ("meta", "link", "time", "h1", "h2", "h3")
+)
+
+
+@dataclass
+class PageScan:
+    """The elements the finders read, per selector of ``_SCAN_SELECTORS`` (document order)."""
+
+    metas: MetaTags
+    links: list[LexborNode]  # link[rel]
+    times: list[LexborNode]  # time[datetime]
+    headings: list[list[LexborNode]]  # per _TITLE_SELECTORS
+
+
+def _selectors_of(node: LexborNode) -> list[int]:
+    """Which of ``_SCAN_SELECTORS`` an element matches (simple selectors, so read off directly)."""
+    tid = node.tag_id
+    attrs = node.attributes
+    out = []
+    if tid == _META_ID:
+        out.append(0)
+    elif tid == _LINK_ID:
+        if "rel" in attrs:
+            out.append(1)
+    elif tid == _TIME_ID:
+        if "datetime" in attrs:
+            out.append(2)
+    elif tid == _H1_ID:
+        out.append(3)
+    elif tid == _H2_ID:
+        out.append(4)
+    elif tid == _H3_ID:
+        out.append(5)
+    cls = attrs.get("class")
+    if cls and "title" in cls:
+        out.append(6)
+    ident = attrs.get("id")
+    if ident and "title" in ident:
+        out.append(7)
+    return out
+
+
+def _split(found: list[LexborNode]) -> list[list[LexborNode]] | None:
+    """``found`` (the combined query's answer) per selector, or None if it cannot be told apart.
+
+    lexbor reports a node once per selector it matches, next to each other; a node is assigned to
+    the selectors ``_selectors_of`` names only when their number is what lexbor reported.
+    """
+    per: list[list[LexborNode]] = [[] for _ in _SCAN_SELECTORS]
+    seen: set[int] = set()
+    i, n = 0, len(found)
+    while i < n:
+        node = found[i]
+        nid = node.mem_id
+        j = i + 1
+        while j < n and found[j].mem_id == nid:
+            j += 1
+        hits = _selectors_of(node)
+        if nid in seen or len(hits) != j - i:
+            return None
+        seen.add(nid)
+        for k in hits:
+            per[k].append(node)
+        i = j
+    return per
+
+
+def scan_page(tree: LexborHTMLParser) -> PageScan:
+    """Read the page's <meta>, link, time and headline elements in one pass over the tree."""
+    per = _split(tree.css(_SCAN_QUERY))
+    if per is None:  # not seen on real pages; the exact answer, one query per selector
+        per = [tree.css(sel) for sel in _SCAN_SELECTORS]
+    return PageScan(_meta_tags(per[0]), per[1], per[2], per[3:])
+
+
+def _meta(tree: LexborHTMLParser, *names: str, scan: PageScan | None = None) -> str | None:
+    wanted = {n.lower() for n in names}
+    for key, raw in _meta_tags(tree.css("meta")) if scan is None else scan.metas:
         if key in wanted:
-            content = clean_ws(attrs.get("content") or "")
+            content = clean_ws(raw)
             if content:
                 return content
     return None
@@ -164,15 +266,18 @@ def strip_site(title: str) -> str:
     return m["rest"] if m else title
 
 
-def find_title(tree: LexborHTMLParser) -> str | None:
+def find_title(tree: LexborHTMLParser, scan: PageScan | None = None) -> str | None:
     """The headline: a heading (h1, og:title, *title* classes) that <title> names, else <title>
     without its site and channel names."""
     raw = _text(tree, "title") or ""
-    og = _meta(tree, "og:title", "twitter:title")
+    og = _meta(tree, "og:title", "twitter:title", scan=scan)
     cands: list[str] = []
-    for sel in ("h1", "h2", "h3", "[class*=title]", "[id*=title]"):
-        for node in tree.css(sel)[:8]:
-            t = clean_ws(node.text(deep=True))
+    texts: dict[int, str] = {}  # an <h1 class="title"> is read once
+    for i, sel in enumerate(_TITLE_SELECTORS):
+        for node in (tree.css(sel) if scan is None else scan.headings[i])[:8]:
+            t = texts.get(node.mem_id)
+            if t is None:
+                t = texts[node.mem_id] = clean_ws(node.text(deep=True))
             if 4 <= len(t) <= 120:
                 cands.append(t)
     if og:
@@ -225,14 +330,16 @@ def parse_datetime(text: str) -> datetime | None:
     return dt.replace(tzinfo=CHINA_TZ)
 
 
-def find_published(tree: LexborHTMLParser, header_lines: list[str]) -> datetime | None:
+def find_published(
+    tree: LexborHTMLParser, header_lines: list[str], scan: PageScan | None = None
+) -> datetime | None:
     """From publication meta tags, else the first date in the lines around the headline."""
-    value = _meta(tree, *_PUB_META)
+    value = _meta(tree, *_PUB_META, scan=scan)
     if value:
         dt = parse_datetime(value)
         if dt:
             return dt
-    for node in tree.css("time[datetime]")[:3]:
+    for node in (tree.css("time[datetime]") if scan is None else scan.times)[:3]:
         dt = parse_datetime(node.attributes.get("datetime") or "")
         if dt:
             return dt
@@ -244,15 +351,15 @@ def find_published(tree: LexborHTMLParser, header_lines: list[str]) -> datetime 
     return None
 
 
-def find_canonical(tree: LexborHTMLParser, url: str | None) -> str | None:
+def find_canonical(tree: LexborHTMLParser, url: str | None, scan: PageScan | None = None) -> str | None:
     href = None
-    for node in tree.css("link[rel]"):
+    for node in tree.css("link[rel]") if scan is None else scan.links:
         if "canonical" in (node.attributes.get("rel") or "").lower().split():
             href = (node.attributes.get("href") or "").strip()
             if href:
                 break
     if not href:
-        href = _meta(tree, "og:url")
+        href = _meta(tree, "og:url", scan=scan)
     if not href:
         return None
     full = urljoin(url, href) if url else href
@@ -282,8 +389,9 @@ def find_dateline(paras: list[str]) -> Dateline:
 
 def detect_lang(text: str, tree: LexborHTMLParser) -> str | None:
     sample = text[:2000]
-    letters = len(_LETTER.findall(sample))
-    if letters and len(_CJK.findall(sample)) / letters > 0.3:
+    # Counted by runs: far fewer match objects than one per character.
+    letters = sum(map(len, _LETTER_RUN.findall(sample)))
+    if letters and sum(map(len, _CJK_RUN.findall(sample))) / letters > 0.3:
         return "zh"
     html = tree.css_first("html")
     lang = (html.attributes.get("lang") or "").strip() if html else ""

@@ -50,10 +50,11 @@ _FULL_TABLE = str.maketrans({",": "，", ";": "；", ":": "：", "?": "？", "!"
 # Han touches the match is decided in the callback (a lookbehind first would test every offset).
 _ASCII_MARK = re.compile(r"[,;:?!]+")
 _PAREN = re.compile(r"\(([^()\n]*)\)")
-_SPACE_RUN = re.compile(r"[ \t]+")
+# Spaces between Han characters or CJK punctuation go (others stay): decided by the pattern
+# itself, a callback per run costs more than the lookbehind tried at each offset.
+_HAN_SPACE_RUN = re.compile(rf"(?<=[{_HAN}{_CJK_PUNCT}])[ \t]+(?=[{_HAN}{_CJK_PUNCT}])")
 _HAN_AFTER_MARK = re.compile(rf"[{_HAN}{_CJK_PUNCT}]")
 _HAN_BEFORE_MARK = re.compile(rf"[{_HAN}“‘《（]")
-_HAN_OR_PUNCT = _HAN_AFTER_MARK
 _HAN_ONLY = re.compile(rf"[{_HAN}]")
 _DOTS = re.compile(r"\.{3,}|。{3,}")
 _LONE_ELLIPSIS = re.compile(r"(?<!…)…(?!…)")
@@ -86,13 +87,6 @@ def _paren(m: re.Match[str]) -> str:
     """A parenthesised aside touching Han outside, or holding Han inside, gets （）."""
     if _HAN_AFTER_MARK.match(_before(m)) or _HAN_ONLY.match(_after(m)) or _HAN_ONLY.search(m.group(1)):
         return f"（{m.group(1)}）"
-    return m.group(0)
-
-
-def _space(m: re.Match[str]) -> str:
-    """Spaces between Han characters (or CJK punctuation) go; others stay."""
-    if _HAN_OR_PUNCT.match(_before(m)) and _HAN_OR_PUNCT.match(_after(m)):
-        return ""
     return m.group(0)
 
 
@@ -133,7 +127,7 @@ def normalize_punct(text: str) -> tuple[str, int]:
     if "．" in out:
         out, n = _DECIMAL.subn(".", out)
         edits += n
-    out, n = _sub(_SPACE_RUN, _space, out)
+    out, n = _HAN_SPACE_RUN.subn("", out)
     edits += n
     out = _MULTI_SPACE.sub(" ", out)
     out = _EDGE_SPACE.sub("", out)
