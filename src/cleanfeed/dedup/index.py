@@ -152,6 +152,7 @@ class DedupIndex:
             self.params = self._load_params(params or Params())
             self._uuid = store.index_uuid(self.conn)
             self._stop = {int(k) for (k,) in self.conn.execute("SELECT key FROM dedup_stop")}
+            self._recently_stopped: set[int] = set()
             self._postings = store.open_postings(self.conn, self._stop_array(), self._uuid)
         except BaseException:
             if self._owns:
@@ -380,10 +381,21 @@ class DedupIndex:
         self, fps: Sequence[Fingerprint], limit: int | None = None
     ) -> list[tuple[list[int], list[_Row]]]:
         """``_lookup`` for a batch: one postings lookup and one ranking for all of their keys."""
-        qs = [self._query_keys(fp) for fp in fps]
-        sizes = np.array([len(q) for q in qs], dtype=np.int64)
+        # Every document's keys in one array: digest, bands, then the keys that are not stopped. Only keys
+        # stopped in this session can still have postings in memory (see ``store.open_postings``): the
+        # others find nothing, so a small set is checked instead of every stopped key.
+        stop = self._recently_stopped
+        flat: list[int] = []
+        counts: list[int] = []
+        for fp in fps:
+            kept = [k for k in fp.keys if k not in stop]
+            flat.append(digest_key(fp.digest))
+            flat += fp.bands
+            flat += kept
+            counts.append(1 + len(fp.bands) + len(kept))
+        sizes = np.array(counts, dtype=np.int64)
         first = np.cumsum(sizes) - sizes  # each document's digest key
-        q = np.concatenate(qs)
+        q = np.array(flat, dtype=np.int64).view(np.uint64)
         owner = np.repeat(np.arange(len(fps)), sizes)
         qi, docs = self._postings.lookup(q)
         per_key = np.bincount(qi, minlength=len(q))
@@ -438,6 +450,7 @@ class DedupIndex:
 
     def _add_stop(self, key: int) -> None:
         self._stop.add(key)
+        self._recently_stopped.add(key)
         self._postings.drop(int(np.int64(key).view(np.uint64)))
         self._begin()
         self.conn.execute("INSERT OR IGNORE INTO dedup_stop (key) VALUES (?)", (key,))

@@ -145,7 +145,10 @@ def open_postings(conn: sqlite3.Connection, stop: U64, ident: str) -> Postings:
         if isinstance(w, int) and isinstance(digest, int) and _covered(conn, w) == (n, digest):
             main = Postings.load(path)
             if main is not None:
-                # Saved without the keys stopped by then; keys stopped since are never looked up.
+                # Saved without the keys stopped by then. Keys stopped since (a run that stopped some and
+                # was not snapshotted) are removed now: queries rely on stopped keys having no postings.
+                if header.get("stopped") != len(stop):
+                    main = main.without(stop)
                 postings = Postings(main)
                 postings.main_w, postings.main_digest = w, digest
                 postings.loaded_from = "snapshot"
@@ -179,7 +182,8 @@ def save_postings(conn: sqlite3.Connection, postings: Postings, stop: U64, ident
     before = len(postings.main)
     postings.main = postings.main.without(stop)
     try:
-        postings.save(path, {"uuid": ident, "w": postings.main_w, "n": n, "digest": digest})
+        header = {"uuid": ident, "w": postings.main_w, "n": n, "digest": digest, "stopped": len(stop)}
+        postings.save(path, header)
     except OSError as exc:  # a cache: the index works without it (and rebuilds it next time)
         log.warning("cannot write the dedup postings snapshot %s: %s", path, exc)
         return False
