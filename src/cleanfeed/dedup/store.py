@@ -15,9 +15,9 @@ Tables (prefixed ``dedup_`` so they can live in the pipeline's state database):
 The inverted postings are built in memory from ``keys`` (``postings.Postings``). Re-sorting 58M postings
 on every open would take a minute at 1M documents, so their sorted main run is saved in a snapshot file
 (``<database>.postings``) once the data it covers is committed; on open the snapshot is used when it
-provably matches the database (same index id, same last covered document and digest, same document count
-up to it) and only the documents added after it are read back from SQLite. Anything else rebuilds from
-the tables: the snapshot is a cache, never the record.
+matches the database (same index id; its last covered document present with the same digest, which a
+rolled-back run's documents are not) and only the documents added after it are read back from SQLite.
+Anything else rebuilds from the tables: the snapshot is a cache, never the record.
 """
 
 from __future__ import annotations
@@ -129,11 +129,10 @@ def read_postings(conn: sqlite3.Connection, after: int, stop: U64) -> tuple[Run,
     return run, int(row[0]), int(row[1])
 
 
-def _covered(conn: sqlite3.Connection, doc: int) -> tuple[int, int | None]:
-    """(documents up to ``doc``, the digest of ``doc``) as the database has them now."""
-    n = int(conn.execute("SELECT count(*) FROM dedup_docs WHERE doc <= ?", (doc,)).fetchone()[0])
+def _digest_of(conn: sqlite3.Connection, doc: int) -> int | None:
+    """The digest of document ``doc`` as the database has it now (None if there is no such document)."""
     row = conn.execute("SELECT digest FROM dedup_docs WHERE doc = ?", (doc,)).fetchone()
-    return n, (int(row[0]) if row else None)
+    return int(row[0]) if row else None
 
 
 def open_postings(conn: sqlite3.Connection, stop: U64, ident: str) -> Postings:
@@ -141,8 +140,8 @@ def open_postings(conn: sqlite3.Connection, stop: U64, ident: str) -> Postings:
     path = snapshot_path(conn)
     header = Postings.read_header(path) if path is not None else None
     if path is not None and header is not None and header.get("uuid") == ident:
-        w, n, digest = header.get("w"), header.get("n"), header.get("digest")
-        if isinstance(w, int) and isinstance(digest, int) and _covered(conn, w) == (n, digest):
+        w, digest = header.get("w"), header.get("digest")
+        if isinstance(w, int) and isinstance(digest, int) and _digest_of(conn, w) == digest:
             main = Postings.load(path)
             if main is not None:
                 # Saved without the keys stopped by then. Keys stopped since (a run that stopped some and
@@ -176,13 +175,13 @@ def save_postings(conn: sqlite3.Connection, postings: Postings, stop: U64, ident
     path = snapshot_path(conn)
     if path is None or conn.in_transaction or not postings.main_changed or postings.main_w <= 0:
         return False
-    n, digest = _covered(conn, postings.main_w)
+    digest = _digest_of(conn, postings.main_w)
     if digest is None or digest != postings.main_digest:
         return False
     before = len(postings.main)
     postings.main = postings.main.without(stop)
     try:
-        header = {"uuid": ident, "w": postings.main_w, "n": n, "digest": digest, "stopped": len(stop)}
+        header = {"uuid": ident, "w": postings.main_w, "digest": digest, "stopped": len(stop)}
         postings.save(path, header)
     except OSError as exc:  # a cache: the index works without it (and rebuilds it next time)
         log.warning("cannot write the dedup postings snapshot %s: %s", path, exc)
