@@ -9,7 +9,7 @@ import opencc
 
 from cleanfeed import Article, DedupIndex, clean_html
 from cleanfeed.dedup import fingerprint
-from cleanfeed.dedup.index import came_normalized
+from cleanfeed.dedup.records import came_normalized
 
 FIX = Path(__file__).parent / "fixtures" / "dedup"
 

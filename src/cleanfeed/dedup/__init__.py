@@ -8,8 +8,9 @@ Traditional), ``spun`` (machine rewrites) and ``partial`` (a third or more of th
 from __future__ import annotations
 
 from cleanfeed.dedup.fingerprint import Fingerprint, Params, canonical, fingerprint, fingerprint_many
-from cleanfeed.dedup.index import DedupIndex, Link, Match
+from cleanfeed.dedup.index import DedupIndex
 from cleanfeed.dedup.match import Doc, Verdict, verify
+from cleanfeed.dedup.records import Link, Match
 
 __all__ = [
     "DedupIndex",

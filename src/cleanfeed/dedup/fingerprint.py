@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -295,10 +296,20 @@ def fingerprint_many(
     return out
 
 
+_SEP = 2  # between two texts of a batch; the table never yields it (U+0002 is dropped)
+
+
+@lru_cache(maxsize=1)
+def _table16() -> npt.NDArray[np.uint16]:
+    return _table().astype(np.uint16)
+
+
 def _canonical_many(texts: Sequence[str]) -> tuple[list[str], npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
     """``canonical_codes`` of each text as (canonical texts, their code points concatenated, lengths).
 
-    The same steps on the concatenation, with every neighbour test also asking "same text?".
+    The same steps on the concatenation with a separator after each text, which no neighbour test lets
+    through (a separator is neither a digit nor text). Texts without astral characters go through in 16
+    bits: half the memory traffic for every pass.
     """
     arrays = []
     for t in texts:
@@ -306,45 +317,41 @@ def _canonical_many(texts: Sequence[str]) -> tuple[list[str], npt.NDArray[np.uin
         if len(cps) and ((cps - 0xE0) < 0xFD).any() and _TONE_CHAR.search(t):  # pinyin glosses
             cps = np.frombuffer(_PINYIN.sub("", t).encode("utf-32-le"), dtype=np.uint32)
         arrays.append(cps)
-    n_docs = len(arrays)
-    if not n_docs:
+    if not arrays:
         return [], np.zeros(0, np.uint32), np.zeros(0, np.int64)
     cps = np.concatenate(arrays)
-    doc = np.repeat(np.arange(n_docs), [len(a) for a in arrays])
-    table = _table()
-    if not len(cps) or cps.max() < 0x10000:
-        mapped = table[cps]
+    wide = bool(len(cps)) and int(cps.max()) >= 0x10000
+    mapped: npt.NDArray[Any]  # uint16 or uint32
+    if not wide:
+        mapped = _table16()[cps]
     else:  # astral characters (CJK extension B, ...) are kept as they are
         bmp = cps < 0x10000
-        mapped = np.where(bmp, table[np.where(bmp, cps, 0)], cps)
-    keep = mapped != 0
-    mapped, doc = mapped[keep], doc[keep]
-    same = doc[1:] == doc[:-1]  # neighbours in the same text
+        mapped = np.where(bmp, _table()[np.where(bmp, cps, 0)], cps)
+    mapped = np.insert(mapped, np.cumsum([len(a) for a in arrays]), _SEP)
+    mapped = mapped[mapped != 0]
     dots = mapped == _DOT
-    if dots.any():  # kept for decimals (8.7%) only: a dot between two digits of the same text
+    if dots.any():  # kept for decimals (8.7%) only: a dot between two digits
         digit = (mapped - 48) < 10
         between = np.zeros(len(mapped), dtype=bool)
-        between[1:-1] = digit[:-2] & digit[2:] & same[:-1] & same[1:]
-        keep = ~dots | between
-        mapped, doc = mapped[keep], doc[keep]
-        same = doc[1:] == doc[:-1]
+        between[1:-1] = digit[:-2] & digit[2:]
+        mapped = mapped[~dots | between]
     # One break between sentences: none at a text's start, its end, or after another break.
     ends = mapped == _SENT_MARK
     keep = ~ends
-    keep[1:] |= ends[1:] & ~ends[:-1] & same
-    mapped, doc, ends = mapped[keep], doc[keep], ends[keep]
-    last = np.ones(len(mapped), dtype=bool)
-    last[:-1] = doc[1:] != doc[:-1]
-    keep = ~(ends & last)
-    mapped, doc, ends = mapped[keep], doc[keep], ends[keep]
-    with_breaks = np.bincount(doc, minlength=n_docs)
-    lens = np.bincount(doc[~ends], minlength=n_docs)
-    codes = mapped[~ends]
-    mapped[ends] = _NL
-    text = mapped.tobytes().decode("utf-32-le")  # UTF-32: one code unit per character, offsets hold
-    bounds = np.cumsum(with_breaks).tolist()
-    canons = [text[a:b] for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
-    return canons, codes, lens
+    keep[1:] |= ends[1:] & (mapped[:-1] > _SEP)
+    mapped = mapped[keep]
+    ends = mapped == _SENT_MARK
+    ends[:-1] &= mapped[1:] == _SEP  # a break that ends its text (every text ends with a separator)
+    ends[-1] = False
+    mapped = mapped[~ends]
+    is_code = mapped > _SEP
+    seps = np.flatnonzero(mapped == _SEP)
+    counted = np.cumsum(is_code)[seps]
+    lens = np.diff(counted, prepend=0).astype(np.int64)
+    codes = mapped[is_code].astype(np.uint32)
+    mapped[mapped == _SENT_MARK] = _NL
+    text = mapped.tobytes().decode("utf-32-le" if wide else "utf-16-le")  # one unit per character
+    return text.split("\x02")[:-1], codes, lens
 
 
 @lru_cache(maxsize=1)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from types import TracebackType
 
@@ -26,88 +26,15 @@ from cleanfeed.dedup.fingerprint import (
     fingerprint_many,
 )
 from cleanfeed.dedup.match import Doc, Verdict, verify
-from cleanfeed.dedup.postings import U64, Run
+from cleanfeed.dedup.postings import U64, Run, rank
+from cleanfeed.dedup.records import Link, Match, _chunks, _Row, article_id, came_normalized
 from cleanfeed.errors import ConfigError
-from cleanfeed.models import Article, content_hash, stable_id
+from cleanfeed.models import Article
 
 SCHEMA_VERSION = store.SCHEMA_VERSION
 _KIND_RANK = {"exact": 0, "cross_script": 1, "near": 1, "partial": 2, "spun": 3}
-RARE_KEY = 4  # a key in this many documents or fewer is specific to a story, not site boilerplate
 _COPY_KINDS = {"exact", "near", "cross_script"}  # copies that add no new text: no postings of their own
 _TAG_BITS = np.uint64(7)
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """The original an article copies."""
-
-    duplicate_of: str  # URL of the original, else its id
-    original_id: str
-    kind: str  # exact | near | cross_script | spun | partial
-    similarity: float
-    share: float | None = None  # partial copies: share of the original reused
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """A repost, indexed before its original arrived, that the original now claims."""
-
-    repost_id: str
-    repost_url: str | None
-    duplicate_of: str
-    original_id: str
-    kind: str
-    similarity: float
-    share: float | None = None
-
-
-@dataclass(slots=True)
-class _Row:
-    doc: int
-    id: str
-    url: str | None
-    original: bool
-    converted: bool
-    canon: bytes
-    distinct: int = 0  # shared keys held by at most RARE_KEY documents (set by candidate search)
-
-    def text(self) -> Doc:
-        return Doc(zlib.decompress(self.canon).decode("utf-8"))
-
-
-def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
-    chunk: list[Article] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def came_normalized(article: Article) -> bool:
-    """Whether ``article.text`` is the normalizer's output, so fingerprinting need not normalize it again.
-
-    The rule: ``clean_html`` records the normalizer's report on the article (``normalized`` edit counts,
-    ``converted``) and ``finalize`` records ``content_hash`` of the text. When both are present and the
-    hash still matches the text, the text is exactly what the normalizer returned. Anything else (raw text
-    from a library user, text edited after cleaning, a report with no edits) is normalized again: that
-    costs time, never quality.
-    """
-    if not (article.normalized or article.converted) or not article.content_hash or not article.text:
-        return False
-    return article.content_hash == content_hash(article.text)
-
-
-def article_id(article: Article) -> str:
-    """The article's id, derived like ``Article.finalize`` when it is not set yet."""
-    if article.id:
-        return article.id
-    key = article.canonical_url or article.url
-    if key:
-        return stable_id(key if article.story_index in (None, 0) else f"{key}#{article.story_index}")
-    return content_hash(article.text)[:16]
 
 
 class DedupIndex:
@@ -414,30 +341,13 @@ class DedupIndex:
             per_key[common] = 0
         hit = ~digest[qi] & (per_key[qi] > 0)
         qi, docs = qi[hit], docs[hit]
-        # A shared band is near-certain evidence; 5-grams and anchors add up. "Distinct" counts the shared
-        # keys rare enough to be specific to one story rather than a site's boilerplate.
-        who = owner[qi]
-        band = qi - first[who] <= np.array([len(fp.bands) for fp in fps])[who]
-        pair = (who.astype(np.int64) << 32) | docs
-        uniq, inv = np.unique(pair, return_inverse=True)
-        score = np.bincount(inv, weights=np.where(band, 1000, 1), minlength=len(uniq))
         # Unrelated articles share a couple of keys by chance, more often as the index grows; a copy shares
         # a tenth of its keys or more (a partial page full of other text: at least 5). Checked on the set.
         need = np.array([max(self.min_shared_keys, min(5, round(0.1 * len(fp.keys)))) for fp in fps])
-        ok = np.flatnonzero(score >= need[uniq >> 32])
-        if not len(ok):
-            return out
-        distinct = np.bincount(inv, weights=~band & (per_key[qi] <= RARE_KEY), minlength=len(uniq))
-        cand_who, cand_doc = uniq[ok] >> 32, uniq[ok] & 0xFFFFFFFF
-        order = np.lexsort((cand_doc, -score[ok], cand_who))  # per document: best, then oldest
+        n_bands = np.array([len(fp.bands) for fp in fps])
+        who = owner[qi]
         cap = limit or self.max_candidates
-        picked: dict[int, list[tuple[int, int]]] = {}
-        for i, d, n in zip(
-            cand_who[order].tolist(), cand_doc[order].tolist(), distinct[ok][order].tolist(), strict=True
-        ):
-            got = picked.setdefault(i, [])
-            if len(got) < cap:
-                got.append((d, int(n)))
+        picked = rank(who, qi - first[who], docs, per_key[qi], n_bands=n_bands, need=need, limit=cap)
         for i, best in picked.items():
             top = [d for d, _ in best]
             sql = f"SELECT {{cols}} FROM dedup_docs WHERE doc IN ({','.join('?' * len(top))})"

@@ -128,6 +128,45 @@ class Run:
         return self.keys[starts], np.diff(starts, append=len(self.keys))
 
 
+RARE_KEY = 4  # a key in this many documents or fewer is specific to a story, not site boilerplate
+
+
+def rank(
+    who: IDX,
+    slot: IDX,
+    docs: I32,
+    postings: npt.NDArray[np.int64],
+    *,
+    n_bands: npt.NDArray[np.int64],
+    need: npt.NDArray[np.int64],
+    limit: int,
+) -> dict[int, list[tuple[int, int]]]:
+    """Candidates per query document: ``{query: [(doc, distinct keys), ...]}``, best first, then oldest.
+
+    One row per shared posting: the query it came from (``who``), the key's place among that query's keys
+    (``slot``: 0 the digest, then the bands), the indexed document, and the key's posting count. A shared
+    band is near-certain evidence (1000 points); 5-grams and anchors add one each, and a document needs
+    ``need`` points. "Distinct" counts the shared keys rare enough to be specific to one story rather
+    than a site's boilerplate.
+    """
+    band = slot <= n_bands[who]
+    uniq, inv = np.unique((who.astype(np.int64) << 32) | docs, return_inverse=True)
+    score = np.bincount(inv, weights=np.where(band, 1000, 1), minlength=len(uniq))
+    ok = np.flatnonzero(score >= need[uniq >> 32])
+    picked: dict[int, list[tuple[int, int]]] = {}
+    if not len(ok):
+        return picked
+    distinct = np.bincount(inv, weights=~band & (postings <= RARE_KEY), minlength=len(uniq))
+    cand_who, cand_doc = uniq[ok] >> 32, uniq[ok] & 0xFFFFFFFF
+    order = np.lexsort((cand_doc, -score[ok], cand_who))
+    rows = zip(cand_who[order].tolist(), cand_doc[order].tolist(), distinct[ok][order].tolist(), strict=True)
+    for i, d, n in rows:
+        got = picked.setdefault(i, [])
+        if len(got) < limit:
+            got.append((d, int(n)))
+    return picked
+
+
 class Postings:
     """Key -> documents for the whole index: ``main`` + ``recent`` runs + a dict of the latest postings."""
 

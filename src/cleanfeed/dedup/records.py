@@ -1,0 +1,83 @@
+"""What the index hands out and keeps per row: matches, late links, candidate rows, article ids."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from cleanfeed.dedup.match import Doc
+from cleanfeed.models import Article, content_hash, stable_id
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The original an article copies."""
+
+    duplicate_of: str  # URL of the original, else its id
+    original_id: str
+    kind: str  # exact | near | cross_script | spun | partial
+    similarity: float
+    share: float | None = None  # partial copies: share of the original reused
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A repost, indexed before its original arrived, that the original now claims."""
+
+    repost_id: str
+    repost_url: str | None
+    duplicate_of: str
+    original_id: str
+    kind: str
+    similarity: float
+    share: float | None = None
+
+
+@dataclass(slots=True)
+class _Row:
+    doc: int
+    id: str
+    url: str | None
+    original: bool
+    converted: bool
+    canon: bytes
+    distinct: int = 0  # shared keys held by at most RARE_KEY documents (set by candidate search)
+
+    def text(self) -> Doc:
+        return Doc(zlib.decompress(self.canon).decode("utf-8"))
+
+
+def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    chunk: list[Article] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def came_normalized(article: Article) -> bool:
+    """Whether ``article.text`` is the normalizer's output, so fingerprinting need not normalize it again.
+
+    The rule: ``clean_html`` records the normalizer's report on the article (``normalized`` edit counts,
+    ``converted``) and ``finalize`` records ``content_hash`` of the text. When both are present and the
+    hash still matches the text, the text is exactly what the normalizer returned. Anything else (raw text
+    from a library user, text edited after cleaning, a report with no edits) is normalized again: that
+    costs time, never quality.
+    """
+    if not (article.normalized or article.converted) or not article.content_hash or not article.text:
+        return False
+    return article.content_hash == content_hash(article.text)
+
+
+def article_id(article: Article) -> str:
+    """The article's id, derived like ``Article.finalize`` when it is not set yet."""
+    if article.id:
+        return article.id
+    key = article.canonical_url or article.url
+    if key:
+        return stable_id(key if article.story_index in (None, 0) else f"{key}#{article.story_index}")
+    return content_hash(article.text)[:16]
