@@ -311,15 +311,19 @@ def _canonical_many(texts: Sequence[str]) -> tuple[list[str], npt.NDArray[np.uin
     through (a separator is neither a digit nor text). Texts without astral characters go through in 16
     bits: half the memory traffic for every pass.
     """
-    arrays = []
-    for t in texts:
-        cps = np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32)
-        if len(cps) and ((cps - 0xE0) < 0xFD).any() and _TONE_CHAR.search(t):  # pinyin glosses
-            cps = np.frombuffer(_PINYIN.sub("", t).encode("utf-32-le"), dtype=np.uint32)
-        arrays.append(cps)
-    if not arrays:
+    if not texts:
         return [], np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    arrays = [np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32) for t in texts]
     cps = np.concatenate(arrays)
+    toned = (cps - 0xE0) < 0xFD  # pinyin tone letters: only those texts need the gloss regex
+    if toned.any():
+        # reduceat over each text's span; an empty span reads its neighbour: a false alarm the regex clears.
+        first = np.minimum(np.cumsum([0] + [len(a) for a in arrays[:-1]]), len(cps) - 1)
+        per_text = np.add.reduceat(toned, first)
+        for i in np.flatnonzero(per_text).tolist():
+            if len(arrays[i]) and _TONE_CHAR.search(texts[i]):
+                arrays[i] = np.frombuffer(_PINYIN.sub("", texts[i]).encode("utf-32-le"), dtype=np.uint32)
+        cps = np.concatenate(arrays)
     wide = bool(len(cps)) and int(cps.max()) >= 0x10000
     mapped: npt.NDArray[Any]  # uint16 or uint32
     if not wide:

@@ -315,7 +315,7 @@ class DedupIndex:
         flat: list[int] = []
         counts: list[int] = []
         for fp in fps:
-            kept = [k for k in fp.keys if k not in stop]
+            kept = [k for k in fp.keys if k not in stop] if stop else fp.keys
             flat.append(digest_key(fp.digest))
             flat += fp.bands
             flat += kept
