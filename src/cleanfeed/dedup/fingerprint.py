@@ -110,26 +110,18 @@ _DOT, _NL = 46, 10
 
 
 def canonical_codes(text: str) -> tuple[str, npt.NDArray[np.uint32]]:
-    """(canonical text, its code points without sentence breaks): one array pass, no per-char Python."""
+    """(canonical text, its code points without sentence breaks): one array pass, no per-char Python.
+
+    ``_canonical_many`` does the same for a batch; a single text (every article the pipeline matches)
+    skips its separators and bookkeeping.
+    """
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     if not len(cps):
         return "", cps
     # Pinyin tone letters live in U+00E0-U+01DC: only then is the (slower) gloss regex needed.
     if ((cps - 0xE0) < 0xFD).any() and _TONE_CHAR.search(text):
         cps = np.frombuffer(_PINYIN.sub("", text).encode("utf-32-le"), dtype=np.uint32)
-    table = _table()
-    if cps.max() < 0x10000:
-        mapped = table[cps]
-    else:  # astral characters (CJK extension B, ...) are kept as they are
-        bmp = cps < 0x10000
-        mapped = np.where(bmp, table[np.where(bmp, cps, 0)], cps)
-    mapped = mapped[mapped != 0]
-    dots = mapped == _DOT
-    if dots.any():  # kept for decimals (8.7%) only: a dot between two digits
-        digit = (mapped - 48) < 10
-        between = np.zeros(len(mapped), dtype=bool)
-        between[1:-1] = digit[:-2] & digit[2:]
-        mapped = mapped[~dots | between]
+    mapped = _drop_stray_dots(_mapped(cps))
     ends = mapped == _SENT_MARK
     # One break between sentences: none at the start, the end, or after another break.
     keep = ~ends
@@ -138,9 +130,29 @@ def canonical_codes(text: str) -> tuple[str, npt.NDArray[np.uint32]]:
     ends = ends[keep]
     if len(mapped) and ends[-1]:
         mapped, ends = mapped[:-1], ends[:-1]
-    codes = mapped[~ends]
+    codes = mapped[~ends].astype(np.uint32)
     mapped[ends] = _NL
-    return mapped.tobytes().decode("utf-32-le"), codes
+    return mapped.tobytes().decode("utf-32-le" if mapped.dtype == np.uint32 else "utf-16-le"), codes
+
+
+def _mapped(cps: npt.NDArray[np.uint32]) -> npt.NDArray[Any]:
+    """Canonical code points, 0 for dropped ones; 16 bits when the text has no astral characters."""
+    if not len(cps) or int(cps.max()) < 0x10000:
+        return _table16()[cps]
+    bmp = cps < 0x10000  # astral characters (CJK extension B, ...) are kept as they are
+    return np.where(bmp, _table()[np.where(bmp, cps, 0)], cps)
+
+
+def _drop_stray_dots(mapped: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Without dropped characters, and without dots that are not between two digits (kept: 8.7%)."""
+    mapped = mapped[mapped != 0]
+    dots = mapped == _DOT
+    if dots.any():
+        digit = (mapped - 48) < 10
+        between = np.zeros(len(mapped), dtype=bool)
+        between[1:-1] = digit[:-2] & digit[2:]
+        mapped = mapped[~dots | between]
+    return mapped
 
 
 def codes_of(canon: str) -> npt.NDArray[np.uint32]:
@@ -324,21 +336,8 @@ def _canonical_many(texts: Sequence[str]) -> tuple[list[str], npt.NDArray[np.uin
             if len(arrays[i]) and _TONE_CHAR.search(texts[i]):
                 arrays[i] = np.frombuffer(_PINYIN.sub("", texts[i]).encode("utf-32-le"), dtype=np.uint32)
         cps = np.concatenate(arrays)
-    wide = bool(len(cps)) and int(cps.max()) >= 0x10000
-    mapped: npt.NDArray[Any]  # uint16 or uint32
-    if not wide:
-        mapped = _table16()[cps]
-    else:  # astral characters (CJK extension B, ...) are kept as they are
-        bmp = cps < 0x10000
-        mapped = np.where(bmp, _table()[np.where(bmp, cps, 0)], cps)
-    mapped = np.insert(mapped, np.cumsum([len(a) for a in arrays]), _SEP)
-    mapped = mapped[mapped != 0]
-    dots = mapped == _DOT
-    if dots.any():  # kept for decimals (8.7%) only: a dot between two digits
-        digit = (mapped - 48) < 10
-        between = np.zeros(len(mapped), dtype=bool)
-        between[1:-1] = digit[:-2] & digit[2:]
-        mapped = mapped[~dots | between]
+    # A separator is neither a digit nor text: no neighbour test reaches across it.
+    mapped = _drop_stray_dots(np.insert(_mapped(cps), np.cumsum([len(a) for a in arrays]), _SEP))
     # One break between sentences: none at a text's start, its end, or after another break.
     ends = mapped == _SENT_MARK
     keep = ~ends
@@ -354,6 +353,7 @@ def _canonical_many(texts: Sequence[str]) -> tuple[list[str], npt.NDArray[np.uin
     lens = np.diff(counted, prepend=0).astype(np.int64)
     codes = mapped[is_code].astype(np.uint32)
     mapped[mapped == _SENT_MARK] = _NL
+    wide = mapped.dtype == np.uint32
     text = mapped.tobytes().decode("utf-32-le" if wide else "utf-16-le")  # one unit per character
     return text.split("\x02")[:-1], codes, lens
 
