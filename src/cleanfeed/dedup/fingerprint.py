@@ -12,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -176,6 +176,13 @@ def _anchor_hashes(tokens: list[str]) -> U64:
 def digest_key(digest: int) -> int:
     """The posting key of a text digest (exact copies), as a signed 64-bit integer."""
     return digest & ~7 | TAG_DIGEST
+
+
+def posting_keys(fp: Fingerprint, stop: Container[int] = ()) -> list[int]:
+    """The keys an indexed text posts: its digest's key, its band keys, then its other keys not in ``stop``
+    (bands are never filtered: a shared band is the strongest evidence)."""
+    kept = [k for k in fp.keys if k not in stop] if stop else fp.keys
+    return [digest_key(fp.digest), *fp.bands, *kept]
 
 
 def _tag(h: U64, tag: int) -> list[int]:

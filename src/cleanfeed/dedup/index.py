@@ -24,6 +24,7 @@ from cleanfeed.dedup.fingerprint import (
     digest_key,
     fingerprint,
     fingerprint_many,
+    posting_keys,
 )
 from cleanfeed.dedup.match import Doc, Verdict, verify
 from cleanfeed.dedup.postings import U64, Run, rank
@@ -112,15 +113,14 @@ class DedupIndex:
         params = Params(**{k: int(stored[k]) for k in asdict(wanted)})
         if stored["schema"] == "1":
             self._begin()
-            store.migrate_v1(self.conn, lambda canon, digest: self._keys_of(canon, digest, params))
+            store.migrate_v1(self.conn, lambda canon: self._keys_of(canon, params))
             self._maybe_commit(force=True)
         return params
 
     @staticmethod
-    def _keys_of(canon: str, digest: int, params: Params) -> list[int]:
+    def _keys_of(canon: str, params: Params) -> list[int]:
         """All posting keys of an indexed text (its canonical form fingerprints to the same keys)."""
-        fp = fingerprint(canon, params=params, normalized=True)
-        return [digest_key(digest), *fp.bands, *fp.keys]
+        return posting_keys(fingerprint(canon, params=params, normalized=True))
 
     def _maybe_commit(self, force: bool = False) -> None:
         if not self._owns:
@@ -293,9 +293,7 @@ class DedupIndex:
 
     def _query_keys(self, fp: Fingerprint) -> U64:
         """The digest's key, the band keys, then the other keys that are not stopped."""
-        stop = self._stop
-        keys = [digest_key(fp.digest), *fp.bands, *(k for k in fp.keys if k not in stop)]
-        return np.array(keys, dtype=np.int64).view(np.uint64)
+        return np.array(posting_keys(fp, self._stop), dtype=np.int64).view(np.uint64)
 
     def _candidates(self, fp: Fingerprint, limit: int | None = None) -> list[_Row]:
         return self._lookup(fp, limit)[1]
@@ -315,11 +313,9 @@ class DedupIndex:
         flat: list[int] = []
         counts: list[int] = []
         for fp in fps:
-            kept = [k for k in fp.keys if k not in stop] if stop else fp.keys
-            flat.append(digest_key(fp.digest))
-            flat += fp.bands
-            flat += kept
-            counts.append(1 + len(fp.bands) + len(kept))
+            keys = posting_keys(fp, stop)
+            flat += keys
+            counts.append(len(keys))
         sizes = np.array(counts, dtype=np.int64)
         first = np.cumsum(sizes) - sizes  # each document's digest key
         q = np.array(flat, dtype=np.int64).view(np.uint64)
@@ -412,17 +408,16 @@ class DedupIndex:
         self._begin()
         self.conn.execute("DROP INDEX IF EXISTS dedup_docs_digest")
         for aid, url, fp in items:
-            blob = store.keys_blob([digest_key(fp.digest), *fp.bands, *fp.keys])
+            blob = store.keys_blob(posting_keys(fp))
             canon = zlib.compress(fp.canon.encode("utf-8"), 1)
             row = (aid, url, int(original), fp.digest, int(fp.converted), canon)
             cur = self.conn.execute(insert, row)
             if not cur.rowcount:
                 continue
             docs.append(cur.lastrowid or 0)
-            if blob:
-                self.conn.execute("INSERT INTO dedup_doc_keys (doc, keys) VALUES (?, ?)", (docs[-1], blob))
+            self.conn.execute("INSERT INTO dedup_doc_keys (doc, keys) VALUES (?, ?)", (docs[-1], blob))
             digests.append(fp.digest)
-            blobs.append(blob or b"")
+            blobs.append(blob)
             n += 1
         self.conn.execute("CREATE INDEX IF NOT EXISTS dedup_docs_digest ON dedup_docs (digest)")
         if n:

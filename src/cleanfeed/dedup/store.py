@@ -59,20 +59,20 @@ CREATE TABLE IF NOT EXISTS dedup_stop (key INTEGER PRIMARY KEY);
 """
 
 
-def keys_blob(keys: list[int]) -> bytes | None:
-    return np.array(keys, dtype="<i8").tobytes() if keys else None
+def keys_blob(keys: list[int]) -> bytes:
+    return np.array(keys, dtype="<i8").tobytes()
 
 
-def migrate_v1(conn: sqlite3.Connection, keys_of: Callable[[str, int], list[int]]) -> None:
+def migrate_v1(conn: sqlite3.Connection, keys_of: Callable[[str], list[int]]) -> None:
     """Schema 1 kept postings in a ``dedup_keys (key, doc)`` table, with other key hashes: recompute each
-    document's keys from its canonical text (``keys_of(canon, digest)``) into ``dedup_doc_keys``. Plain
+    document's keys from its canonical text (``keys_of(canon)``) into ``dedup_doc_keys``. Plain
     copies (no postings in schema 1) keep only their digest's key, as they would have been indexed now."""
     has_postings: set[int] = set()
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'dedup_keys'").fetchone():
         has_postings = {d for (d,) in conn.execute("SELECT DISTINCT doc FROM dedup_keys")}
-    rows = conn.execute("SELECT doc, digest, canon FROM dedup_docs").fetchall()
-    for doc, digest, canon in rows:
-        keys = keys_of(zlib.decompress(canon).decode("utf-8"), digest)
+    rows = conn.execute("SELECT doc, canon FROM dedup_docs").fetchall()
+    for doc, canon in rows:
+        keys = keys_of(zlib.decompress(canon).decode("utf-8"))
         conn.execute(
             "INSERT OR REPLACE INTO dedup_doc_keys (doc, keys) VALUES (?, ?)",
             (doc, keys_blob(keys if doc in has_postings else keys[:1])),

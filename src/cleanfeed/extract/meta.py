@@ -222,9 +222,9 @@ def scan_page(tree: LexborHTMLParser) -> PageScan:
     return PageScan(_meta_tags(per[0]), per[1], per[2], per[3:])
 
 
-def _meta(tree: LexborHTMLParser, *names: str, scan: PageScan | None = None) -> str | None:
+def _meta(scan: PageScan, *names: str) -> str | None:
     wanted = {n.lower() for n in names}
-    for key, raw in _meta_tags(tree.css("meta")) if scan is None else scan.metas:
+    for key, raw in scan.metas:
         if key in wanted:
             content = clean_ws(raw)
             if content:
@@ -269,12 +269,13 @@ def strip_site(title: str) -> str:
 def find_title(tree: LexborHTMLParser, scan: PageScan | None = None) -> str | None:
     """The headline: a heading (h1, og:title, *title* classes) that <title> names, else <title>
     without its site and channel names."""
+    scan = scan or scan_page(tree)
     raw = _text(tree, "title") or ""
-    og = _meta(tree, "og:title", "twitter:title", scan=scan)
+    og = _meta(scan, "og:title", "twitter:title")
     cands: list[str] = []
     texts: dict[int, str] = {}  # an <h1 class="title"> is read once
-    for i, sel in enumerate(_TITLE_SELECTORS):
-        for node in (tree.css(sel) if scan is None else scan.headings[i])[:8]:
+    for nodes in scan.headings:  # in _TITLE_SELECTORS order: most trusted first
+        for node in nodes[:8]:
             t = texts.get(node.mem_id)
             if t is None:
                 t = texts[node.mem_id] = clean_ws(node.text(deep=True))
@@ -334,12 +335,13 @@ def find_published(
     tree: LexborHTMLParser, header_lines: list[str], scan: PageScan | None = None
 ) -> datetime | None:
     """From publication meta tags, else the first date in the lines around the headline."""
-    value = _meta(tree, *_PUB_META, scan=scan)
+    scan = scan or scan_page(tree)
+    value = _meta(scan, *_PUB_META)
     if value:
         dt = parse_datetime(value)
         if dt:
             return dt
-    for node in (tree.css("time[datetime]") if scan is None else scan.times)[:3]:
+    for node in scan.times[:3]:
         dt = parse_datetime(node.attributes.get("datetime") or "")
         if dt:
             return dt
@@ -352,14 +354,15 @@ def find_published(
 
 
 def find_canonical(tree: LexborHTMLParser, url: str | None, scan: PageScan | None = None) -> str | None:
+    scan = scan or scan_page(tree)
     href = None
-    for node in tree.css("link[rel]") if scan is None else scan.links:
+    for node in scan.links:
         if "canonical" in (node.attributes.get("rel") or "").lower().split():
             href = (node.attributes.get("href") or "").strip()
             if href:
                 break
     if not href:
-        href = _meta(tree, "og:url", scan=scan)
+        href = _meta(scan, "og:url")
     if not href:
         return None
     full = urljoin(url, href) if url else href
