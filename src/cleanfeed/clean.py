@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cleanfeed.decode import decode_html
 from cleanfeed.errors import Drop
-from cleanfeed.extract import MAX_HTML_CHARS, RuleSet, extract_all
+from cleanfeed.extract import MAX_HTML_CHARS, RuleSet, Trace, extract_all
 from cleanfeed.models import Article
 
 
@@ -27,16 +27,18 @@ def clean_html_all(
     *,
     rules: RuleSet | None = None,
     header_charset: str | None = None,
+    trace: Trace | None = None,
 ) -> list[Article]:
     """Every story on the page, lead first (``story_index`` 0..n on multi-story pages).
 
     ``rules`` defaults to ``RuleSet.default()``; pass ``RuleSet.default().extend(site_rules, host=...)``
-    to add site rules. ``header_charset`` is the HTTP Content-Type charset, if known.
+    to add site rules. ``header_charset`` is the HTTP Content-Type charset, if known. ``trace``
+    (``cleanfeed.extract.Trace``) is filled with the extraction's decisions (``cleanfeed explain``).
     Raises only ``Drop``.
     """
     try:
         text = _text(html, header_charset)
-        return [a.finalize() for a in extract_all(text, url, rules=rules)]
+        return [a.finalize() for a in extract_all(text, url, rules=rules, trace=trace)]
     except Drop:
         raise
     except RecursionError as exc:

@@ -7,5 +7,6 @@ from __future__ import annotations
 
 from cleanfeed.extract.core import MAX_HTML_CHARS, extract_all
 from cleanfeed.extract.rules import Rule, RuleSet, rule_from_dict
+from cleanfeed.extract.trace import Trace
 
-__all__ = ["MAX_HTML_CHARS", "Rule", "RuleSet", "extract_all", "rule_from_dict"]
+__all__ = ["MAX_HTML_CHARS", "Rule", "RuleSet", "Trace", "extract_all", "rule_from_dict"]

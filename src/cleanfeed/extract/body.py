@@ -62,11 +62,10 @@ class Selection:
     total_positive: float
 
 
-def select_main(page: Page) -> Selection | None:
-    """The block range of the best-scoring element, or ``None`` for a page without text."""
+def _scores(page: Page) -> tuple[list[float], float]:
+    """Every element's score (the weight sum of its subtree's blocks, x1.1 for a content hint) and
+    the page's total positive weight."""
     blocks, elems = page.blocks, page.elems
-    if not blocks:
-        return None
     sums = [0.0] * len(elems)
     positive = 0.0
     seen = Counter(b.text for b in blocks)
@@ -78,14 +77,30 @@ def select_main(page: Page) -> Selection | None:
     # Pre-order creation means a parent always precedes its children: reverse order is bottom-up.
     for i in range(len(elems) - 1, 0, -1):
         sums[elems[i].parent] += sums[i]
+    return [s * 1.1 if el.hint > 0 else s for s, el in zip(sums, elems, strict=True)], positive
+
+
+def select_main(page: Page) -> Selection | None:
+    """The block range of the best-scoring element, or ``None`` for a page without text."""
+    if not page.blocks:
+        return None
+    scores, positive = _scores(page)
     best, best_score = 0, float("-inf")
-    for i, s in enumerate(sums):
-        el = elems[i]
-        if el.end <= el.first:
-            continue
-        bonus = 1.1 if el.hint > 0 else 1.0
-        if s * bonus >= best_score:
+    for i, (s, el) in enumerate(zip(scores, page.elems, strict=True)):
+        if el.end > el.first and s >= best_score:
             # >= prefers the deeper element on ties: the tighter container.
-            best, best_score = i, s * bonus
-    el = elems[best]
+            best, best_score = i, s
+    el = page.elems[best]
     return Selection(el.first, el.end, best, best_score, positive)
+
+
+def runner_up(page: Page, sel: Selection) -> Selection | None:
+    """The best-scoring element whose blocks do not overlap the chosen ones (for ``explain``)."""
+    scores, _ = _scores(page)
+    best: Selection | None = None
+    for i, (s, el) in enumerate(zip(scores, page.elems, strict=True)):
+        if el.end <= el.first or not (el.end <= sel.first or el.first >= sel.end):
+            continue
+        if best is None or s >= best.score:
+            best = Selection(el.first, el.end, i, s, sel.total_positive)
+    return best

@@ -8,12 +8,13 @@ from urllib.parse import urlsplit
 
 from cleanfeed.errors import Drop
 from cleanfeed.extract import meta as M
-from cleanfeed.extract.body import Selection, punct_count, select_main, visible_len
+from cleanfeed.extract.body import Selection, punct_count, runner_up, select_main, visible_len
 from cleanfeed.extract.dom import Block, Elem, Page, parse
 from cleanfeed.extract.edges import matcher, peel
 from cleanfeed.extract.filters import Filtered, Para, apply_rules, is_content, scan_meta, trim_edges
 from cleanfeed.extract.rules import RuleSet, count_removed
 from cleanfeed.extract.stories import Story, split_stories
+from cleanfeed.extract.trace import Trace
 from cleanfeed.extract.walk import linearize
 from cleanfeed.models import Article
 from cleanfeed.normalize import NormalizeReport, normalize_lines
@@ -150,7 +151,7 @@ def _paras(
     normed, report = normalize_lines([title or "", *(b.text for b in blocks)])
     new_title, lines = " ".join(normed[0].split()) or None, normed[1:]
     paras = []
-    for b, line in zip(blocks, lines, strict=True):
+    for k, (b, line) in enumerate(zip(blocks, lines, strict=True)):
         text = " ".join(line.split())
         if text:
             ratio = len(text) / max(1, len(b.text))
@@ -166,6 +167,7 @@ def _paras(
                     elem=b.elem,
                     indent=b.indent,
                     tail_chunks=b.tail_chunks,
+                    block=k,
                 )
             )
     return paras, new_title, report
@@ -218,17 +220,25 @@ def _article(
     )
 
 
-def extract_all(html: str, url: str | None = None, *, rules: RuleSet | None = None) -> list[Article]:
-    """Every story on the page as an ``Article`` (lead first). Raises ``Drop``."""
+def extract_all(
+    html: str, url: str | None = None, *, rules: RuleSet | None = None, trace: Trace | None = None
+) -> list[Article]:
+    """Every story on the page as an ``Article`` (lead first). Raises ``Drop``.
+
+    ``trace``: filled with the decisions behind the result (``cleanfeed explain``), as far as the
+    extraction got before a ``Drop``; ``None`` (the default) costs nothing.
+    """
     if len(html) > MAX_HTML_CHARS:
         raise Drop("too_large", f"{len(html)} characters")
     if not html.strip():
         raise Drop("empty")
     active = (rules or RuleSet.default()).for_host(_host(url))
     tree = parse(html)
-    page = linearize(tree, active)
+    page = linearize(tree, active, keep_dropped=trace is not None)
     sel = select_main(page)
     flags: list[str] = []
+    if trace is not None:
+        trace.page, trace.flags = page, flags
     if sel is None or _not_article(page, sel):
         # Our scoring found no story. If the page does hold a lot of text, ask trafilatura (slow,
         # so only here); its answer must still pass the same rules and checks as ours.
@@ -247,7 +257,13 @@ def extract_all(html: str, url: str | None = None, *, rules: RuleSet | None = No
     scan = M.scan_page(tree)
     raw_title = _on_page_title(M.find_title(tree, scan), page, sel, active)
     paras, title, report = _paras(page.blocks[sel.first : sel.end], page.elems, raw_title)
-    filtered = apply_rules(paras, active)
+    if trace is not None:
+        trace.selection, trace.runner_up = sel, runner_up(page, sel)
+        trace.paras, trace.before_rules = paras, [p.text for p in paras]
+        trace.title, trace.normalize = title, report
+    filtered = apply_rules(paras, active, trace.cuts if trace is not None else None)
+    if trace is not None:
+        trace.removed = filtered.removed
     for pos, rule, n in page.dropped:
         if sel.first <= pos <= sel.end:
             filtered.removed[rule] += n
@@ -256,6 +272,8 @@ def extract_all(html: str, url: str | None = None, *, rules: RuleSet | None = No
     if stories[0].title is None:
         _strip_title(stories[0].paras, title, filtered)
     kept = [p for s in stories for p in s.paras]
+    if trace is not None:
+        trace.stories = stories
     if sum(visible_len(p.text) for p in kept) < MIN_TEXT_CHARS or not any(punct_count(p.text) for p in kept):
         raise Drop("too_short" if kept else "not_article")
     if _error_page(title, kept):

@@ -174,6 +174,7 @@ class Page:
     blocks: list[Block] = field(default_factory=list)
     elems: list[Elem] = field(default_factory=list)
     dropped: list[tuple[int, str, int]] = field(default_factory=list)  # (block position, rule, chars)
+    dropped_text: list[str] | None = None  # each drop's text, kept only for a trace (explain)
     truncated: bool = False  # the walk stopped at MAX_ELEMS / MAX_WALK_BLOCKS
 
 

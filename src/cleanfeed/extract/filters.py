@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from cleanfeed.extract.body import PUNCT, TERMINAL, punct_count, visible_len
 from cleanfeed.extract.edges import EdgeMatcher, matcher, peel
@@ -37,11 +38,22 @@ class Para:
     content: bool = False  # is_content() cache, valid while content_key is text
     content_key: str | None = None
     removed_by: str | None = None
+    block: int = -1  # position of its block in the main block (for a trace)
 
     @property
     def link_ratio(self) -> float:
         n = visible_len(self.text)
         return self.link_chars / n if n else 0.0
+
+
+class Cut(NamedTuple):
+    """Text a rule took from a paragraph: a part cut off it (``whole`` False; the paragraph's
+    text is what is left), or one clause of a paragraph made only of clauses (``whole``)."""
+
+    para: Para
+    rule: str
+    text: str
+    whole: bool = False
 
 
 @dataclass
@@ -51,6 +63,7 @@ class Filtered:
     meta: dict[str, str] = field(default_factory=dict)
     captions: list[str] = field(default_factory=list)
     caption_paras: list[Para] = field(default_factory=list)  # where each caption stood, in order
+    cuts: list[Cut] | None = None  # for a trace only: the text rules took out of paragraphs, piece by piece
 
 
 _TIMESTAMP = re.compile(
@@ -293,6 +306,8 @@ def _tail_rules(p: Para, tr: _TextRules, out: Filtered) -> None:
                 if em:
                     out.meta.setdefault("editor", em.group(1))
             count_removed(out.removed, r.name, cut)
+            if out.cuts is not None:
+                out.cuts.append(Cut(p, r.name, cut))
             text = p.text = text[: m.start()].rstrip()
         elif m:
             _drop(p, r.name, out)
@@ -319,6 +334,8 @@ def _text_rules(paras: list[Para], rules: RuleSet, out: Filtered) -> None:
                 # Prompts glued to a real paragraph: cut them, judge what is left.
                 for name, cut in cuts:
                     count_removed(out.removed, name, cut)
+                    if out.cuts is not None:
+                        out.cuts.append(Cut(p, name, cut))
                 p.text = rest
             elif cuts:
                 whole = cuts
@@ -329,6 +346,8 @@ def _text_rules(paras: list[Para], rules: RuleSet, out: Filtered) -> None:
             p.removed_by = whole[0][0]
             for name, cut in whole:
                 count_removed(out.removed, name, cut)
+                if out.cuts is not None and len(whole) > 1:
+                    out.cuts.append(Cut(p, name, cut, whole=True))
             continue
         _tail_rules(p, tr, out)
 
@@ -374,9 +393,10 @@ def _structure(paras: list[Para], rules: RuleSet, out: Filtered) -> None:
                     _drop(p, "after_footer", out)
 
 
-def apply_rules(paras: list[Para], rules: RuleSet) -> Filtered:
-    """Mark what goes (``Para.removed_by``) and return the kept paragraphs with metadata and captions."""
-    out = Filtered(paras)
+def apply_rules(paras: list[Para], rules: RuleSet, cuts: list[Cut] | None = None) -> Filtered:
+    """Mark what goes (``Para.removed_by``) and return the kept paragraphs with metadata and captions
+    (``cuts``: a list to record the parts rules cut off paragraphs that stay, for a trace)."""
+    out = Filtered(paras, cuts=cuts)
     if rules.enabled("spam_block"):
         _spam_blocks(paras, out)  # first: a list heading above it must not swallow its header lines
     _text_rules(paras, rules, out)  # before lists, so footers and prompts keep their own names
@@ -500,4 +520,4 @@ def ends_story(text: str) -> bool:
     return bool(_END_MARK.search(text))
 
 
-__all__ = ["PUNCT", "Filtered", "Para", "apply_rules", "coherence", "ends_story", "is_content"]
+__all__ = ["PUNCT", "Cut", "Filtered", "Para", "apply_rules", "coherence", "ends_story", "is_content"]

@@ -148,9 +148,10 @@ def _tail_chunks(buf: list[str], marks: list[int]) -> tuple[str, ...]:
     return tuple("".join(buf[a:b]) for a, b in zip(ms, [*ms[1:], len(buf)], strict=True))
 
 
-def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
-    """Walk the body once and return its blocks and elements."""
-    page = Page(tree)
+def linearize(tree: LexborHTMLParser, rules: RuleSet, *, keep_dropped: bool = False) -> Page:
+    """Walk the body once and return its blocks and elements (``keep_dropped``: and the text of
+    what the walk dropped, in ``page.dropped_text``)."""
+    page = Page(tree, dropped_text=[] if keep_dropped else None)
     root = tree.body or tree.root
     if root is None:
         return page
@@ -342,6 +343,8 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet) -> Page:
             n = _visible_len(node)
             if n:
                 dropped.append((len(blocks), rule, n))
+                if page.dropped_text is not None:
+                    page.dropped_text.append(clean_ws(node.text(deep=True)))
             push((nid, _K_SKIP, 0))
             top_id, top_kind = nid, _K_SKIP
             skipping += 1
