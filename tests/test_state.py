@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cleanfeed.errors import LockHeld
+from cleanfeed.errors import LockHeld, StateError
 from cleanfeed.state import SCHEMA_VERSION, State, StateLock
 
 
@@ -25,8 +25,11 @@ def test_newer_schema_refused(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "s.db")
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
-    with pytest.raises(RuntimeError, match="newer"):
+    with pytest.raises(StateError, match="newer") as err:
         State(tmp_path / "s.db")
+    assert f"schema version {SCHEMA_VERSION + 1}" in str(err.value) and f"({SCHEMA_VERSION})" in str(
+        err.value
+    )
 
 
 def test_record_upserts_and_counts_failures(tmp_path: Path) -> None:
@@ -67,7 +70,7 @@ def test_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
     state = tmp_path / "s.db"
     code = (
         "import sys; from pathlib import Path\n"
-        "from cleanfeed.state import StateLock; from cleanfeed.errors import LockHeld\n"
+        "from cleanfeed.state import StateLock; from cleanfeed.errors import LockHeld, StateError\n"
         "try:\n    StateLock(Path(sys.argv[1])).acquire()\nexcept LockHeld:\n    sys.exit(75)\n"
     )
     with StateLock(state) as lock:

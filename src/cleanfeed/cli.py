@@ -1,7 +1,8 @@
 """Command line: thin wrappers over library calls. Each command is ``_cmd_<name>(args) -> exit code``.
 
 Exit codes: 0 ok; 1 finished with failed pages or sources; 2 usage or config error;
-75 lock held or temporary failure (EX_TEMPFAIL).
+75 lock held or temporary failure (EX_TEMPFAIL: rerun later); 78 permanent failure that needs a person
+(EX_CONFIG: unusable state database, unwritable output folder).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from cleanfeed.clean import clean_html, clean_html_all
 from cleanfeed.dedup import DedupIndex
 from cleanfeed.dedup.load import load_originals
-from cleanfeed.errors import ConfigError, Drop, LockHeld
+from cleanfeed.errors import ConfigError, Drop, LockHeld, StateError, is_temporary
 from cleanfeed.log import RichProgress, is_tty, setup_logging
 from cleanfeed.models import Article
 from cleanfeed.runner import preview, run
@@ -26,7 +27,7 @@ from cleanfeed.sources import describe
 from cleanfeed.state import StateLock
 from cleanfeed.write import OutputError
 
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_TEMPFAIL = 0, 1, 2, 75
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_TEMPFAIL, EXIT_CONFIG = 0, 1, 2, 75, 78
 
 
 def _emit(article: Article) -> None:
@@ -105,20 +106,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except LockHeld as exc:
         print(f"cleanfeed: {exc}", file=sys.stderr)
         return EXIT_TEMPFAIL
-    except (OutputError, OSError, sqlite3.Error) as exc:  # disk full, read-only folder, state db trouble
-        print(f"cleanfeed: run not committed, state unchanged: {exc}", file=sys.stderr)
-        return EXIT_TEMPFAIL
+    except (StateError, OutputError, OSError, sqlite3.Error) as exc:  # state db trouble, disk full, ...
+        return _failed(exc)
     c = result.counts
     summary = (
         f"{c.get('articles', 0)} articles, {c.get('duplicates', 0)} duplicates, "
         f"{c.get('rejects', 0)} rejects, {c.get('skipped', 0)} skipped, "
         f"{c.get('not_modified', 0)} not modified"
     )
-    where = "dry run: nothing written" if result.folder is None else f"output: {result.folder}"
+    if args.dry_run:
+        where = "dry run: nothing written"
+    else:
+        where = f"output: {result.folder}" if result.folder else "nothing new: no output folder written"
     print(f"cleanfeed: {summary}; {where}", file=sys.stderr)
     if result.failed_sources:
         print(f"cleanfeed: failed sources: {', '.join(result.failed_sources)}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_FAILURES
+
+
+def _failed(exc: BaseException) -> int:
+    """75 when a later run may succeed as things are (disk full, busy), 78 when a person must act first."""
+    if is_temporary(exc):
+        print(
+            f"cleanfeed: run not committed, state unchanged (temporary; rerun later): {exc}", file=sys.stderr
+        )
+        return EXIT_TEMPFAIL
+    print(f"cleanfeed: run not committed, state unchanged (fix this, then rerun): {exc}", file=sys.stderr)
+    return EXIT_CONFIG
 
 
 def _cmd_sources(args: argparse.Namespace) -> int:
@@ -165,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cleanfeed",
         description="Turn Chinese news reposts into clean, deduplicated JSONL.",
         epilog="exit codes: 0 ok; 1 finished with failed pages or sources; 2 usage or config error; "
-        "75 lock held or temporary failure",
+        "75 lock held or temporary failure (rerun later); 78 permanent failure (fix, then rerun)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -226,6 +240,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LockHeld as exc:
         print(f"cleanfeed: {exc}", file=sys.stderr)
         return EXIT_TEMPFAIL
+    except StateError as exc:
+        print(f"cleanfeed: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -4,6 +4,7 @@
     ├── Drop            a document is not kept; ``.reason`` is a short machine-readable code
     ├── ConfigError     bad settings; ``.key`` names the offending key (raised before any work)
     ├── FetchError      a URL could not be fetched; ``.reason`` says why (timeout, status_503, ...)
+    ├── StateError      the state database cannot be used (empty, not cleanfeed's, newer schema, corrupt)
     └── LockHeld        another run holds the state lock
 
 ``Drop`` is the only exception ``clean_html`` raises: any other failure inside the cleaning
@@ -11,6 +12,9 @@ stages is converted into ``Drop("internal_error")`` so a bad page can never stop
 """
 
 from __future__ import annotations
+
+import errno
+import sqlite3
 
 
 class CleanfeedError(Exception):
@@ -51,3 +55,59 @@ class FetchError(CleanfeedError):
 
 class LockHeld(CleanfeedError):
     """Another cleanfeed run holds the lock on this state file."""
+
+
+class StateError(CleanfeedError):
+    """The state database cannot be used as it is: a permanent condition that a rerun will not fix.
+
+    The message names the file and, for SQLite failures, SQLite's own error text.
+    """
+
+
+# errno values a later run can expect to see gone by itself (space freed, network back, load gone).
+_TEMPORARY_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in (
+        "ENOSPC",
+        "EDQUOT",
+        "EAGAIN",
+        "EBUSY",
+        "EINTR",
+        "ETIMEDOUT",
+        "ENOMEM",
+        "ENFILE",
+        "EMFILE",
+        "ENETDOWN",
+        "ENETUNREACH",
+        "EHOSTUNREACH",
+        "ECONNREFUSED",
+        "ECONNRESET",
+        "ENOLCK",
+    )
+    if hasattr(errno, name)
+)
+# SQLite primary result codes of the same kind: BUSY, LOCKED, NOMEM, FULL (disk full).
+_TEMPORARY_SQLITE = frozenset({5, 6, 7, 13})
+
+
+def is_temporary(exc: BaseException) -> bool:
+    """True when rerunning later may succeed unchanged (exit 75); False when a person must act (exit 78).
+
+    Looks through ``raise ... from`` chains, so ``OutputError`` wrapping ``ENOSPC`` is temporary and one
+    wrapping ``EACCES`` or ``ENOTDIR`` is not.
+    """
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, LockHeld):
+            return True
+        if isinstance(cur, StateError):
+            return False
+        if isinstance(cur, sqlite3.Error):
+            code = getattr(cur, "sqlite_errorcode", None)
+            return code is not None and (code & 0xFF) in _TEMPORARY_SQLITE
+        if isinstance(cur, OSError) and cur.errno is not None:
+            return cur.errno in _TEMPORARY_ERRNOS
+        cur = cur.__cause__ or cur.__context__
+    return False

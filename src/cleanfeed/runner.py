@@ -27,15 +27,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from cleanfeed.errors import CleanfeedError, Drop, FetchError
+from cleanfeed.errors import CleanfeedError, ConfigError, Drop, FetchError
 from cleanfeed.extract import RuleSet
 from cleanfeed.fetch import Fetcher
+from cleanfeed.ledger import RUN_FOLDER, Ledger, folder_name, recover
 from cleanfeed.models import Article, Page
-from cleanfeed.pipeline import DedupHandle, Pipeline, Stage, clean_job, open_dedup, worker_init
+from cleanfeed.pipeline import Pipeline, Stage, clean_job, open_dedup, worker_init
 from cleanfeed.settings import FeedSource, Settings, SitemapSource, Source
-from cleanfeed.sources import Item, iter_source
+from cleanfeed.sources import Item, describe, iter_source
 from cleanfeed.state import DONE, State, StateLock
-from cleanfeed.write import OutputError, RunWriter, discard_folder
+from cleanfeed.write import OutputError, RunWriter
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +63,6 @@ class RunResult:
     @property
     def exit_code(self) -> int:
         return 0 if self.ok else 1
-
-
-def _folder_name(run_id: int) -> str:
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-run{run_id:06d}"
 
 
 class _HostQueues:
@@ -116,9 +113,7 @@ class _Run:
     def __init__(
         self,
         settings: Settings,
-        state: State,
-        writer: RunWriter,
-        dedup: DedupHandle,
+        ledger: Ledger,
         *,
         sources: list[Source],
         limit: int | None,
@@ -126,9 +121,9 @@ class _Run:
         progress: Progress | None,
     ) -> None:
         self.s = settings
-        self.state = state
-        self.writer = writer
-        self.dedup = dedup
+        self.ledger = ledger
+        self.state = ledger.state
+        self.dedup = dedup = ledger.dedup
         self.sources = sources
         self.limit = limit
         self.transport = transport
@@ -158,7 +153,7 @@ class _Run:
     # -- records ------------------------------------------------------------------------------------------
     def _emit(self, art: Article, stream: str) -> None:
         t0 = time.perf_counter()
-        self.writer.article(art, stream)
+        self.ledger.emit(art, stream)
         self._time("write_s", t0)
         self.counts[stream] += 1
         self.per_source[art.source or ""][stream] += 1
@@ -169,7 +164,7 @@ class _Run:
         reason: str,
         status: str,
         error: str | None = None,
-        validators: dict[str, str | None] | None = None,
+        validators: dict[str, Any] | None = None,
         **fields: Any,
     ) -> None:
         self.reasons[reason] += 1
@@ -253,7 +248,10 @@ class _Run:
         else:
             out = clean_job(page, src_rules)
         self._time("clean_s", t0)
-        validators = {"etag": page.headers.get("etag"), "last_modified": page.headers.get("last-modified")}
+        validators: dict[str, Any] = {
+            "etag": page.headers.get("etag"),
+            "last_modified": page.headers.get("last-modified"),
+        }
         if isinstance(out, tuple):
             clean.dropped[out[0]] += 1
             self._reject(
@@ -290,7 +288,7 @@ class _Run:
         stage = self.dedup.stage
         if stage is not None and stage.links:
             for link in stage.links:
-                self.writer.link(link)
+                self.ledger.link(link)
                 self.counts["links"] += 1
             stage.links.clear()
         dup = art.duplicate_of is not None and self.s.dedup.policy == "separate"
@@ -317,12 +315,13 @@ class _Run:
         def on_error(where: str, exc: Exception) -> None:
             self.source_errors[src.name].append(f"{where}: {exc}")
 
+        found: Counter[str] = Counter()
         try:
             if isinstance(src, FeedSource | SitemapSource) or src.kind == "urls":
                 for url in self.state.failed_urls(src.name, self.s.fetch.max_failures):
                     if not await self._offer(Item(url, src.name, src.original), queues):
                         return
-            async for item in iter_source(src, self.s, fetch_entry, on_error):
+            async for item in iter_source(src, self.s, fetch_entry, on_error, found):
                 if not await self._offer(item, queues):
                     return
         except CleanfeedError as exc:
@@ -330,6 +329,13 @@ class _Run:
             log.warning("source %s failed: %s", src.name, exc)
             self.source_errors[src.name].append(f"{reason}: {exc}")
             return
+        self.per_source[src.name]["found"] += found["found"]
+        if not found["found"] and not found["unchanged"] and not self.source_errors[src.name]:
+            # A glob matching nothing or an empty feed is most often a typo: a run that silently does
+            # nothing forever is worse than one that says so every time.
+            msg = f"empty: source {src.name!r} ({describe(src, self.s).split(chr(9))[-1]}) yielded no pages"
+            log.warning("source %s failed: %s", src.name, msg)
+            self.source_errors[src.name].append(msg)
         # Validators of feeds/sitemaps are kept only when every entry was taken (not cut by --limit),
         # else a 304 next run would hide the entries not yet done.
         if not self.limited:
@@ -423,32 +429,34 @@ def run(
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
-    """Run every source (or only ``source``) once. Raises ``LockHeld``, ``OutputError``, ``ConfigError``.
+    """Run every source (or only ``source``) once.
 
-    ``dry_run`` does all the work but writes no output and leaves the state as it was.
+    Raises ``ConfigError`` (no sources), ``LockHeld``, ``StateError`` (an unusable state database),
+    ``OutputError``. ``dry_run`` does all the work but writes no output and leaves the state as it was.
     """
     sources = [settings.source(source)] if source else list(settings.sources)
+    if not sources:
+        raise ConfigError("sources", "the config has no [[sources]]: a run would do nothing")
     t_start = time.perf_counter()
     started = datetime.now(timezone.utc)
     lock = StateLock(settings.state_path)
     lock.acquire()
     try:
+        new_state = not settings.state_path.exists()
         with State(settings.state_path) as state:
             out_dir = settings.output_dir
-            if not dry_run:
-                for stale in state.unfinished_runs():
-                    log.warning(
-                        "discarding unfinished run %d (%s); its pages are redone", stale.id, stale.folder
-                    )
-                    if stale.folder:
-                        discard_folder(out_dir / stale.folder)
-                    state.mark_run(stale.id, "abandoned")
+            notes = [] if dry_run else recover(state, out_dir)
+            if new_state and _has_run_folders(out_dir):
+                notes.append(
+                    f"new state database, but {out_dir} already holds run folders: pages are emitted again"
+                )
+                log.warning("recovery: %s", notes[-1])
             scratch = Path(tempfile.mkdtemp(prefix="cleanfeed-dry-")) if dry_run else None
             run_id: int | None = None
             if scratch is not None:
                 folder = scratch / "run"
             else:
-                run_id, name = state.start_run(_folder_name)
+                run_id, name = state.start_run(folder_name)
                 folder = out_dir / name
             try:
                 writer = RunWriter(folder, compress=settings.output.gzip)
@@ -458,11 +466,10 @@ def run(
                 raise
             shared = state.conn if settings.index_shares_state else None
             dedup = open_dedup(settings.dedup.enabled, settings.index_path, shared=shared)
+            ledger = Ledger(state, writer, dedup, run_id=run_id, dry_run=dry_run)
             job = _Run(
                 settings,
-                state,
-                writer,
-                dedup,
+                ledger,
                 sources=sources,
                 limit=limit,
                 transport=transport,
@@ -480,21 +487,13 @@ def run(
                 },
             )
             try:
-                state.begin()
+                ledger.begin()
                 asyncio.run(job.crawl())
                 manifest = job.manifest(run_id, folder.name, started, t_start)
-                writer.finish(manifest)
-                if dry_run:
-                    state.rollback()
-                else:
-                    dedup.commit()  # a no-op when the index shares the state DB (the default)
-                    assert run_id is not None
-                    state.commit_run(run_id, manifest["counts"])
+                manifest["recovery"] = notes
+                written = ledger.commit(manifest)
             except BaseException:
-                writer.discard()
-                state.rollback()
-                if run_id is not None:
-                    state.mark_run(run_id, "failed")
+                ledger.abort()
                 raise
             finally:
                 dedup.close()
@@ -502,11 +501,11 @@ def run(
                     shutil.rmtree(scratch, ignore_errors=True)
             log.info(
                 "run finished",
-                extra={"event": "run_finished", "folder": str(folder), "counts": manifest["counts"]},
+                extra={"event": "run_finished", "folder": str(written or ""), "counts": manifest["counts"]},
             )
             return RunResult(
                 run_id=run_id,
-                folder=None if dry_run else folder,
+                folder=written,
                 counts=manifest["counts"],
                 failed_pages=job.failed_pages,
                 failed_sources=manifest["failed_sources"],
@@ -514,6 +513,13 @@ def run(
             )
     finally:
         lock.release()
+
+
+def _has_run_folders(out_dir: Path) -> bool:
+    try:
+        return any(RUN_FOLDER.fullmatch(p.name) for p in out_dir.iterdir())
+    except OSError:
+        return False
 
 
 def preview(

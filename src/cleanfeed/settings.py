@@ -11,11 +11,11 @@ import copy
 import json
 import os
 import re
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import tomllib
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cleanfeed.errors import ConfigError
@@ -35,6 +35,13 @@ class OutputSettings(_Strict):
 
 class StateSettings(_Strict):
     path: Path = Path("state.db")
+
+    @field_validator("path")
+    @classmethod
+    def _a_file(cls, v: Path) -> Path:
+        if str(v) in ("", "."):  # an empty CLEANFEED_STATE__PATH would name the config folder
+            raise ValueError("must name a file")
+        return v
 
 
 class FetchSettings(_Strict):

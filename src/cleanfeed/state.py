@@ -12,15 +12,17 @@ import fcntl
 import json
 import os
 import sqlite3
+import stat
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from cleanfeed.errors import LockHeld
+from cleanfeed.errors import LockHeld, StateError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # Each entry migrates user_version i -> i + 1; append, never edit.
 _MIGRATIONS: list[str] = [
@@ -47,7 +49,18 @@ _MIGRATIONS: list[str] = [
         counts TEXT
     );
     """,
+    # 2: change detection (local files: size + mtime, then a hash of the bytes; HTTP and WARC: the hash of
+    # the body), and the manifest kept with the run row: the state commit is what makes a run complete,
+    # so the manifest is written from here after the commit (and again by the next run if a kill came
+    # between the two).
+    """
+    ALTER TABLE urls ADD COLUMN size INTEGER;
+    ALTER TABLE urls ADD COLUMN mtime_ns INTEGER;
+    ALTER TABLE urls ADD COLUMN body_hash TEXT;
+    ALTER TABLE runs ADD COLUMN manifest TEXT;
+    """,
 ]
+_OURS = frozenset({"urls", "runs"})
 
 # Outcomes that end a URL's life: not fetched again (unless `fetch.revisit`).
 DONE = frozenset({"ok", "rejected", "blocked"})
@@ -66,6 +79,9 @@ class UrlState:
     last_modified: str | None
     content_hash: str | None
     failures: int
+    size: int | None = None
+    mtime_ns: int | None = None
+    body_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,7 @@ class RunRow:
     id: int
     folder: str
     status: str
+    manifest: str | None = None
 
 
 class StateLock:
@@ -105,6 +122,15 @@ class StateLock:
         self.release()
 
 
+def _state_error(path: Path, exc: sqlite3.Error) -> BaseException:
+    """A permanent SQLite failure as ``StateError`` with SQLite's message; temporary ones stay as they are."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and (code & 0xFF) in (5, 6, 7, 13):  # busy, locked, out of memory, disk full
+        return exc
+    name = getattr(exc, "sqlite_errorname", type(exc).__name__)
+    return StateError(f"cannot use the state database {path}: {exc} ({name})")
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode: transactions are explicit ``BEGIN``/``COMMIT``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,23 +140,90 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def check_file(path: Path) -> bool:
+    """Refuse what cannot be a state database before SQLite touches it; True when the file exists.
+
+    SQLite takes a zero-length file for a new database: a state emptied by a crash or a ``: > state.db``
+    would start over and re-emit every page, so it is refused, as are folders, devices and non-SQLite files.
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise StateError(f"cannot read the state database {path}: {exc.strerror or exc}") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise StateError(f"state.path {path} is a folder, not a state database file")
+    if not stat.S_ISREG(st.st_mode):
+        raise StateError(f"state.path {path} is not a regular file (a device, FIFO or socket)")
+    if st.st_size == 0:
+        raise StateError(
+            f"the state database {path} is empty (0 bytes), so what earlier runs did is unknown; refusing to "
+            "start over, which would emit every page again. Restore it from a backup, or delete it to "
+            "start from nothing on purpose"
+        )
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise StateError(f"cannot read the state database {path}: {exc.strerror or exc}") from exc
+    if head != SQLITE_MAGIC:
+        raise StateError(f"{path} is not a cleanfeed state database (not an SQLite file)")
+    return True
+
+
 class State:
-    """The state database. Use as a context manager or call ``close()``."""
+    """The state database. Use as a context manager or call ``close()``.
+
+    Raises ``StateError`` (permanent: a rerun does not help) for a file that is not a usable cleanfeed
+    state database, naming the file and SQLite's own error; other ``sqlite3.Error``s (busy, disk full)
+    pass through as they are.
+    """
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.conn = connect(self.path)
+        existed = check_file(self.path)
         try:
+            self.conn = connect(self.path)
+        except sqlite3.Error as exc:
+            raise _state_error(self.path, exc) from exc
+        try:
+            if existed:
+                self._check_ours()
             self._migrate()
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise _state_error(self.path, exc) from exc
         except BaseException:
             self.conn.close()
             raise
 
+    def _check_ours(self) -> None:
+        version: int = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"{self.path} has state schema version {version}, newer than this cleanfeed's "
+                f"({SCHEMA_VERSION}): it was written by a newer cleanfeed; upgrade cleanfeed to use it"
+            )
+        if version == 0:
+            # A database the dedup index was loaded into before any run is fine; anything else is not ours.
+            foreign = sorted(t for t in tables if not t.startswith(("dedup_", "sqlite_")))
+            if foreign:
+                raise StateError(
+                    f"{self.path} is not a cleanfeed state database (it holds tables {', '.join(foreign)})"
+                )
+        elif not tables >= _OURS:
+            raise StateError(
+                f"{self.path} says state schema {version} but lacks the tables "
+                f"{', '.join(sorted(_OURS - tables))}: not a cleanfeed state database, or damaged"
+            )
+
     def _migrate(self) -> None:
         version: int = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.path} has schema {version}, newer than this cleanfeed ({SCHEMA_VERSION})"
+            raise StateError(
+                f"{self.path} has state schema {version}, newer than this cleanfeed's {SCHEMA_VERSION}"
             )
         for i in range(version, SCHEMA_VERSION):
             self.conn.execute("BEGIN IMMEDIATE")
@@ -141,7 +234,10 @@ class State:
                 self.conn.execute(f"PRAGMA user_version = {i + 1}")
                 self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                # SQLite may have rolled back already (disk full): a second ROLLBACK would raise and hide
+                # the real error.
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
 
     def close(self) -> None:
@@ -159,8 +255,17 @@ class State:
 
     # -- runs ---------------------------------------------------------------------------------------
     def unfinished_runs(self) -> list[RunRow]:
-        rows = self.conn.execute("SELECT id, folder, status FROM runs WHERE status = 'running'").fetchall()
+        rows = self.conn.execute(
+            "SELECT id, folder, status, manifest FROM runs WHERE status = 'running' ORDER BY id"
+        ).fetchall()
         return [RunRow(*row) for row in rows]
+
+    def last_committed_run(self) -> RunRow | None:
+        row = self.conn.execute(
+            "SELECT id, folder, status, manifest FROM runs WHERE status = 'committed' "
+            "ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return RunRow(*row) if row else None
 
     def mark_run(self, run_id: int, status: str) -> None:
         self.conn.execute("UPDATE runs SET status = ?, finished = ? WHERE id = ?", (status, _now(), run_id))
@@ -183,10 +288,20 @@ class State:
         """Open the run's write transaction (everything until ``commit_run``)."""
         self.conn.execute("BEGIN IMMEDIATE")
 
-    def commit_run(self, run_id: int, counts: dict[str, Any]) -> None:
+    def commit_run(
+        self,
+        run_id: int,
+        counts: dict[str, Any],
+        manifest: dict[str, Any] | None = None,
+        folder: str | None = None,
+    ) -> None:
+        """Commit the run: its URL outcomes and its row (with the manifest, and ``folder`` when it changed:
+        ``''`` for a run that wrote no folder)."""
+        body = json.dumps(manifest, ensure_ascii=False, default=str) if manifest is not None else None
         self.conn.execute(
-            "UPDATE runs SET status = 'committed', finished = ?, counts = ? WHERE id = ?",
-            (_now(), json.dumps(counts, ensure_ascii=False), run_id),
+            "UPDATE runs SET status = 'committed', finished = ?, counts = ?, manifest = ?, "
+            "folder = COALESCE(?, folder) WHERE id = ?",
+            (_now(), json.dumps(counts, ensure_ascii=False), body, folder, run_id),
         )
         self.conn.execute("COMMIT")
 
@@ -197,7 +312,8 @@ class State:
     # -- urls ---------------------------------------------------------------------------------------
     def get(self, url: str) -> UrlState | None:
         row = self.conn.execute(
-            "SELECT url, source, status, etag, last_modified, content_hash, failures FROM urls WHERE url = ?",
+            "SELECT url, source, status, etag, last_modified, content_hash, failures, size, mtime_ns, "
+            "body_hash FROM urls WHERE url = ?",
             (url,),
         ).fetchone()
         return UrlState(*row) if row else None
@@ -220,15 +336,19 @@ class State:
         last_modified: str | None = None,
         content_hash: str | None = None,
         error: str | None = None,
+        size: int | None = None,
+        mtime_ns: int | None = None,
+        body_hash: str | None = None,
     ) -> None:
-        """Upsert one URL outcome (inside the run transaction). A failure bumps ``failures``."""
+        """Upsert one outcome (inside the run transaction); ``url`` is the page's identity key (a URL, a
+        ``file:`` URI, or a WARC record's ``file:...#offset``). A failure bumps ``failures``."""
         now = _now()
         failed = 1 if status == "failed" else 0
         self.conn.execute(
             """
             INSERT INTO urls(url, source, status, etag, last_modified, content_hash, first_seen, last_seen,
-                             failures, last_error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             failures, last_error, size, mtime_ns, body_hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(url) DO UPDATE SET
                 source = excluded.source,
                 status = excluded.status,
@@ -237,9 +357,26 @@ class State:
                 content_hash = COALESCE(excluded.content_hash, urls.content_hash),
                 last_seen = excluded.last_seen,
                 failures = CASE WHEN excluded.failures = 1 THEN urls.failures + 1 ELSE 0 END,
-                last_error = excluded.last_error
+                last_error = excluded.last_error,
+                size = COALESCE(excluded.size, urls.size),
+                mtime_ns = COALESCE(excluded.mtime_ns, urls.mtime_ns),
+                body_hash = COALESCE(excluded.body_hash, urls.body_hash)
             """,
-            (url, source, status, etag, last_modified, content_hash, now, now, failed, error),
+            (
+                url,
+                source,
+                status,
+                etag,
+                last_modified,
+                content_hash,
+                now,
+                now,
+                failed,
+                error,
+                size,
+                mtime_ns,
+                body_hash,
+            ),
         )
 
     def counts(self) -> dict[str, int]:

@@ -118,6 +118,11 @@ class RunWriter:
 
     def finish(self, manifest: dict[str, Any]) -> None:
         """Publish every stream, then the manifest last: a manifest means the folder is complete."""
+        self.publish()
+        write_manifest(self.folder, manifest)
+
+    def publish(self) -> None:
+        """Fsync and rename every stream (no manifest: the caller writes it once the run is committed)."""
         try:
             for s in self._streams.values():
                 s.finish()
@@ -125,8 +130,6 @@ class RunWriter:
         except OSError as exc:
             self.abort()
             raise OutputError(self.folder, exc) from exc
-        body = json.dumps(manifest, ensure_ascii=False, indent=2, default=str).encode("utf-8")
-        write_atomic(self.folder / "manifest.json", body + b"\n")
 
     def abort(self) -> None:
         for s in self._streams.values():
@@ -135,6 +138,11 @@ class RunWriter:
     def discard(self) -> None:
         self.abort()
         discard_folder(self.folder)
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    body = json.dumps(manifest, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    write_atomic(folder / "manifest.json", body + b"\n")
 
 
 def discard_folder(folder: Path) -> None:

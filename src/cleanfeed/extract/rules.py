@@ -9,14 +9,13 @@ pinyin-annotated pages too.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
-
-import tomllib
 
 RuleKind = Literal["line", "phrase", "tail", "edge", "heading", "selector", "caption", "meta", "structural"]
 KINDS: frozenset[str] = frozenset(

@@ -7,6 +7,7 @@ place; ``None`` from the callback means "unchanged since last run" (304).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,17 +81,32 @@ async def iter_source(
     settings: Settings,
     fetch_entry: FetchEntry,
     on_error: OnError = lambda url, exc: None,
+    found: Counter[str] | None = None,
 ) -> AsyncIterator[Item]:
-    """Every item of ``src`` that passes its include/exclude filters."""
+    """Every item of ``src`` that passes its include/exclude filters.
+
+    ``found`` counts what the source listed before the filters (``found``) and whether an entry point was
+    unchanged since the last run (``unchanged``, a 304): a source with neither yielded nothing at all.
+    """
+    found = Counter() if found is None else found
     max_bytes = settings.fetch.max_bytes
+
+    async def entry(url: str) -> bytes | None:
+        data = await fetch_entry(url)
+        if data is None:
+            found["unchanged"] += 1
+        return data
+
     if isinstance(src, FeedSource):
-        data = await fetch_entry(src.url)
+        data = await entry(src.url)
         urls = parse_feed(data, src.url, max_bytes) if data is not None else []
         for url in urls:
+            found["found"] += 1
             if src.wants(url):
                 yield Item(url, src.name, src.original)
     elif isinstance(src, SitemapSource):
-        async for url in _sitemap_urls(src.url, fetch_entry, max_bytes, on_error):
+        async for url in _sitemap_urls(src.url, entry, max_bytes, on_error):
+            found["found"] += 1
             if src.wants(url):
                 yield Item(url, src.name, src.original)
     elif isinstance(src, UrlsSource):
@@ -98,12 +114,14 @@ async def iter_source(
         if src.file is not None:
             urls += read_url_list(settings.resolve(src.file))
         seen: set[str] = set()
+        found["found"] += len(urls)
         for url in urls:
             if url not in seen and src.wants(url):
                 seen.add(url)
                 yield Item(url, src.name, src.original)
     elif isinstance(src, FilesSource):
         for path in expand_globs(src.paths, settings.base_dir):
+            found["found"] += 1
             try:
                 body = path.read_bytes()
             except OSError as exc:
@@ -114,6 +132,7 @@ async def iter_source(
                 yield Item(url, src.name, src.original, body=body)
     elif isinstance(src, WarcSource):
         for url, body, charset, date in iter_warc(settings.resolve(src.path), max_bytes):
+            found["found"] += 1
             if src.wants(url):
                 yield Item(url, src.name, src.original, body=body, charset=charset, fetched_at=date)
 
