@@ -120,4 +120,4 @@ urls = ["{base}/news/a1.html"]
         assert 0.5 < link["similarity"] <= 1.0
     # Linked once: a third run of the original links nothing again.
     assert _run(cfg, "--source", "agency") == 0
-    assert _records(_folders(tmp_path)[-1], "links") == []
+    assert all(_records(f, "links") == [] for f in _folders(tmp_path)[2:])  # a no-op run may write none
