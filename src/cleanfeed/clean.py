@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cleanfeed.decode import decode_html
 from cleanfeed.errors import Drop
-from cleanfeed.extract import MAX_HTML_CHARS, RuleSet, Trace, extract_all
+from cleanfeed.extract import MAX_HTML_CHARS, RuleSet, Trace, extract_page
 from cleanfeed.models import Article
 
 
@@ -36,9 +36,21 @@ def clean_html_all(
     (``cleanfeed.extract.Trace``) is filled with the extraction's decisions (``cleanfeed explain``).
     Raises only ``Drop``.
     """
+    arts, _ = _extract(html, url, rules, header_charset, trace)
+    return arts
+
+
+def _extract(
+    html: bytes | str,
+    url: str | None,
+    rules: RuleSet | None,
+    header_charset: str | None,
+    trace: Trace | None = None,
+) -> tuple[list[Article], int]:
     try:
         text = _text(html, header_charset)
-        return [a.finalize() for a in extract_all(text, url, rules=rules, trace=trace)]
+        arts, main = extract_page(text, url, rules=rules, trace=trace)
+        return [a.finalize() for a in arts], main
     except Drop:
         raise
     except RecursionError as exc:
@@ -54,5 +66,7 @@ def clean_html(
     rules: RuleSet | None = None,
     header_charset: str | None = None,
 ) -> Article:
-    """The lead story of a page: title, text (paragraphs joined by ``\\n``) and metadata."""
-    return clean_html_all(html, url, rules=rules, header_charset=header_charset)[0]
+    """The page's main story (the one its headline names; on a multi-story page without one, the
+    lead): title, text (paragraphs joined by ``\\n``) and metadata."""
+    arts, main = _extract(html, url, rules, header_charset)
+    return arts[main]

@@ -61,6 +61,51 @@ def _error_page(title: str | None, kept: list[Para]) -> bool:
     return bool(_ERROR_PAGE.search(head))
 
 
+HIDDEN_BODY_MIN = 200  # a hidden element with less text is never a page's body
+_HAN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def _han_bigrams(text: str) -> set[str]:
+    return {run[i : i + 2] for run in _HAN.findall(text) for i in range(len(run) - 1)}
+
+
+def _running_chars(page: Page, sel: Selection | None) -> int:
+    """Visible running text (punctuated, not links) in the selected block range."""
+    if sel is None:
+        return 0
+    return sum(
+        visible_len(b.text) - b.link_chars
+        for b in page.blocks[sel.first : sel.end]
+        if punct_count(b.text) >= 2 and visible_len(b.text) >= 20
+    )
+
+
+def _hidden_body(page: Page, sel: Selection | None, title: str | None) -> int | None:
+    """The hidden element that is the page's body, waiting for a script to reveal it (WeChat's
+    ``#js_content`` with ``visibility: hidden``), or None.
+
+    Hiddenness is judged with the element's role: running text that dwarfs the visible story and
+    is about the page's headline is the body; a block beside a visible story, or off the
+    headline's topic (hidden spam), stays hidden.
+    """
+    visible = _running_chars(page, sel)
+    tkeys = _han_bigrams(title or "")
+    for nid, n, marks, sample in sorted(page.hidden, key=lambda h: -h[1]):
+        if n < HIDDEN_BODY_MIN or n < 4 * visible:
+            return None  # sorted: the rest are smaller still
+        if marks * 40 < n:
+            continue  # not running text (a menu, a gallery's labels)
+        if visible >= 150 and n < 8 * visible:
+            continue  # a visible story holds the page: a hidden block beside it is not the body
+        if len(tkeys) >= 3:
+            if len(tkeys & _han_bigrams(sample)) < 0.3 * len(tkeys):
+                continue  # not about the headline
+        elif visible >= 60:
+            continue  # no headline to check against: only an otherwise empty page is revealed
+        return nid
+    return None
+
+
 FALLBACK_MIN_CHARS = 300  # below this much visible text a page is not worth a second opinion
 
 
@@ -228,6 +273,17 @@ def extract_all(
     ``trace``: filled with the decisions behind the result (``cleanfeed explain``), as far as the
     extraction got before a ``Drop``; ``None`` (the default) costs nothing.
     """
+    return extract_page(html, url, rules=rules, trace=trace)[0]
+
+
+MAX_REVEALS = 3  # a revealed body may hold a hidden wrapper of its own: reveal again, a few times
+
+
+def extract_page(
+    html: str, url: str | None = None, *, rules: RuleSet | None = None, trace: Trace | None = None
+) -> tuple[list[Article], int]:
+    """Every story on the page (lead first) and the index of the page's main story (see
+    ``extract_all``). Raises ``Drop``."""
     if len(html) > MAX_HTML_CHARS:
         raise Drop("too_large", f"{len(html)} characters")
     if not html.strip():
@@ -237,6 +293,18 @@ def extract_all(
     page = linearize(tree, active, keep_dropped=trace is not None)
     sel = select_main(page)
     flags: list[str] = []
+    scan = M.scan_page(tree)
+    page_title = M.find_title(tree, scan)
+    revealed: set[int] = set()
+    for _ in range(MAX_REVEALS):
+        nid = _hidden_body(page, sel, page_title)
+        if nid is None:
+            break
+        revealed.add(nid)
+        page = linearize(tree, active, keep_dropped=trace is not None, reveal=frozenset(revealed))
+        sel = select_main(page)
+    if revealed:
+        flags.append("hidden_body_revealed")
     if trace is not None:
         trace.page, trace.flags = page, flags
     if sel is None or _not_article(page, sel):
@@ -254,8 +322,7 @@ def extract_all(
         # No story has this many paragraphs; bound the per-paragraph work (rules, normalization).
         sel = Selection(sel.first, sel.first + MAX_BLOCKS, sel.elem, sel.score, sel.total_positive)
         flags.append("truncated")
-    scan = M.scan_page(tree)
-    raw_title = _on_page_title(M.find_title(tree, scan), page, sel, active)
+    raw_title = _on_page_title(page_title, page, sel, active)
     paras, title, report = _paras(page.blocks[sel.first : sel.end], page.elems, raw_title)
     if trace is not None:
         trace.selection, trace.runner_up = sel, runner_up(page, sel)
@@ -313,4 +380,21 @@ def extract_all(
         out.append(art)
     if not out[0].text:
         raise Drop("too_short")
-    return out
+    return out, _main_story(stories, page_title)
+
+
+def _main_story(stories: list[Story], page_title: str | None) -> int:
+    """The story the page is about: the one the <title>/headline names; else the lead when it is
+    a story of its own size; else the largest (a deck or widget line above a single article)."""
+    if len(stories) == 1:
+        return 0
+    key = "".join((page_title or "").split())
+    if len(key) >= 4:
+        for i, s in enumerate(stories):
+            own = "".join((s.title or "").split())
+            if len(own) >= 4 and (own in key or key in own):
+                return i
+    sizes = [sum(visible_len(p.text) for p in s.paras) for s in stories]
+    if sizes[0] * 2 >= max(sizes):
+        return 0
+    return max(range(len(stories)), key=lambda i: sizes[i])

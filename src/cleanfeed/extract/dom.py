@@ -175,6 +175,9 @@ class Page:
     elems: list[Elem] = field(default_factory=list)
     dropped: list[tuple[int, str, int]] = field(default_factory=list)  # (block position, rule, chars)
     dropped_text: list[str] | None = None  # each drop's text, kept only for a trace (explain)
+    # Hidden elements with text, outermost only: (mem_id, chars, sentence marks, text sample). A
+    # page whose body waits for a script to reveal it (WeChat) has it here (see core._hidden_body).
+    hidden: list[tuple[int, int, int, str]] = field(default_factory=list)
     truncated: bool = False  # the walk stopped at MAX_ELEMS / MAX_WALK_BLOCKS
 
 

@@ -21,6 +21,8 @@ _DATELINE_START = re.compile(
 )
 _PHOTO_CREDIT = re.compile(r"(新华社|记者|通讯员|图).{0,10}(发|摄)$")
 MAX_HEADLINE_LINES = 4  # e-paper headlines are often broken over several lines
+# An editor's afterword or note belongs to the story it follows or precedes, never opens one.
+_AFTERWORD = re.compile(r"^[【\[(（]?(编后|编者按|编者的话|编后语|编辑手记|记者手记|后记|附[:：])")
 
 
 @dataclass
@@ -33,7 +35,7 @@ class Story:
 def _headline_like(p: Para) -> bool:
     t = p.text
     n = visible_len(t)
-    if n < 2 or n > 40 or p.link_ratio > 0.5:
+    if n < 2 or n > 40 or p.link_ratio > 0.5 or _AFTERWORD.match(t):
         return False
     return p.heading or t[-1] not in "。！？!?；;：:，,—…）)”"
 
@@ -51,6 +53,7 @@ def _head_run(paras: list[Para], i: int) -> int:
 def _boundaries(paras: list[Para]) -> list[int]:
     out: list[int] = []
     structural_only: list[int] = []
+    photo_only: list[int] = []
     i = 0
     while i < len(paras) - 1:
         p = paras[i]
@@ -64,23 +67,30 @@ def _boundaries(paras: list[Para]) -> list[int]:
             i = end
             continue
         prev, nxt = paras[i - 1], paras[end]
-        textual = (
-            ends_story(prev.text)
-            or bool(_PHOTO_CREDIT.search(prev.text))
-            or bool(_DATELINE_START.match(nxt.text))
-        )
+        textual = ends_story(prev.text) or bool(_DATELINE_START.match(nxt.text))
         structural = p.heading and prev.group not in (p.group, nxt.group) and is_content(nxt)
-        photo = nxt.after_img or paras[end - 1].caption_next
+        # A photo (or its credit line, 新华社发 / 记者X摄) next to a short line: as often an
+        # article's subhead between its pictures as a new story.
+        photo = nxt.after_img or paras[end - 1].caption_next or bool(_PHOTO_CREDIT.search(prev.text))
         if textual:
             out.append(i)
-        elif structural or photo:
+        elif structural:
             structural_only.append(i)
+        elif photo:
+            photo_only.append(i)
         i = end
-    # A heading opening a new container, or a short line over a photo, is weak evidence alone (an
-    # article's boxed subsection looks the same): trust it on pages that show other story
-    # boundaries, or several such headings over substantial pieces.
+    # A heading opening a new container is weak evidence alone (an article's boxed subsection
+    # looks the same): trust it on pages that show other story boundaries, or several such
+    # headings over substantial pieces. A short line over a photo is a subhead in most single
+    # articles: only a page with textual boundaries (end markers, datelines) is split there.
     if out or (len(structural_only) >= 2 and _substantial(paras, structural_only)):
         out = sorted(out + structural_only)
+    if out:
+        out = sorted(out + photo_only)
+    # What comes before the first cut must be a story itself: a headline/deck block or a widget
+    # line ("loading, please wait") above a single article is part of it.
+    while out and sum(1 for p in paras[: out[0]] if is_content(p)) < 2:
+        out.pop(0)
     return out
 
 

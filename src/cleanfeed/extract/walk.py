@@ -20,6 +20,7 @@ from cleanfeed.extract.dom import (
     _NEG_HINT,
     _POS_HINT,
     _VOID,
+    _WS,
     CHROME,
     HEADINGS,
     INLINE,
@@ -109,6 +110,9 @@ def _selected(tree: LexborHTMLParser, rules: RuleSet) -> dict[int, str]:
     return out
 
 
+# Hidden elements with this much text are kept as candidates for a script-revealed body.
+HIDDEN_SAMPLE_MIN = 150
+HIDDEN_SAMPLE_CHARS = 3000
 # Bounds on one walk: real pages have a few thousand elements; these keep hostile ones under a second.
 MAX_ELEMS = 60_000
 MAX_WALK_BLOCKS = 20_000
@@ -148,9 +152,18 @@ def _tail_chunks(buf: list[str], marks: list[int]) -> tuple[str, ...]:
     return tuple("".join(buf[a:b]) for a, b in zip(ms, [*ms[1:], len(buf)], strict=True))
 
 
-def linearize(tree: LexborHTMLParser, rules: RuleSet, *, keep_dropped: bool = False) -> Page:
+def linearize(
+    tree: LexborHTMLParser,
+    rules: RuleSet,
+    *,
+    keep_dropped: bool = False,
+    reveal: frozenset[int] = frozenset(),
+) -> Page:
     """Walk the body once and return its blocks and elements (``keep_dropped``: and the text of
-    what the walk dropped, in ``page.dropped_text``)."""
+    what the walk dropped, in ``page.dropped_text``).
+
+    ``reveal``: mem_ids of hidden elements to read as visible (a body a script would reveal).
+    """
     page = Page(tree, dropped_text=[] if keep_dropped else None)
     root = tree.body or tree.root
     if root is None:
@@ -335,12 +348,19 @@ def linearize(tree: LexborHTMLParser, rules: RuleSet, *, keep_dropped: bool = Fa
             and attrs
             and ("style" in attrs or "class" in attrs or "hidden" in attrs or "aria-hidden" in attrs)
             and _hidden(attrs)
+            and nid not in reveal
         ):
             rule = "hidden"
         if rule is None and chrome and chrome_on:
             rule = "page_chrome"
         if rule is not None:
-            n = _visible_len(node)
+            if rule == "hidden":
+                raw = node.text(deep=True)
+                n = len(_WS.sub("", raw))
+                if n >= HIDDEN_SAMPLE_MIN:  # big enough to be a page's body: judged after the walk
+                    page.hidden.append((nid, n, _sentence_marks(raw), raw[:HIDDEN_SAMPLE_CHARS]))
+            else:
+                n = _visible_len(node)
             if n:
                 dropped.append((len(blocks), rule, n))
                 if page.dropped_text is not None:

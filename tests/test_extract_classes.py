@@ -1,0 +1,170 @@
+"""Failure classes of issue #10 on pages nobody tuned for: each test models one class.
+
+The pages are written here (the text is invented for these tests); each class is checked through the
+public ``clean_html`` / ``clean_html_all``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import cleanfeed
+
+TITLE = "江城地铁九号线今日开通 沿线居民通勤时间缩短一半"
+BODY = [
+    "本报讯（记者林晓舟）12月6日上午9时，江城地铁九号线正式开通运营，全长32公里，共设车站21座，"
+    "连接城东新区与老城商业中心，这是今年全市开通的第三条地铁线路。",
+    "记者在首班车上看到，车厢内乘客以沿线居民为主，不少人特意带着孩子前来体验。家住东湖花园的王女士说，"
+    "过去坐公交到单位要一个半小时，现在四十分钟就能到，每天能多睡半小时。",
+    "据市轨道交通集团介绍，九号线采用六节编组列车，高峰时段行车间隔为三分半钟，平峰时段为六分钟。"
+    "全线有七座换乘站，可与一号线、三号线和五号线实现站内换乘。",
+    "为方便市民出行，九号线开通初期将在晚高峰延长运营时间半小时，末班车从终点站发车的时间调整为晚上十一点。"
+    "沿线十二条公交线路也同步优化，接驳地铁站点。",
+    "市交通部门表示，到明年年底，全市地铁运营里程将超过四百公里，中心城区居民步行十五分钟内可到达地铁站的比例将提高到八成。",
+]
+# Off-topic running text of the kind spam portals inject (about nothing on the page).
+SALAD = (
+    "近日某品牌发布新款护肤精华，据称可在七天内淡化细纹，业内人士认为其宣传存在夸大成分。"
+    "另据消息，某地一家养殖场的小龙虾产量创下新高，收购价格较去年同期上涨两成。"
+    "与此同时，一款手机游戏的新赛季上线首日便吸引了大量玩家，服务器一度出现排队现象。"
+    "专家提醒，冬季进补要因人而异，切勿盲目跟风购买所谓的滋补品。"
+)
+
+
+def canon(text: str | None) -> str:
+    return "".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def _page(body: str, *, title: str = TITLE, head: str = "", above: str = "") -> str:
+    return (
+        f"<html><head><title>{title}_江城新闻网</title>{head}</head><body>"
+        "<div class='nav'><a href='/'>首页</a> <a href='/city'>本地</a> <a href='/biz'>财经</a></div>"
+        f"{above}{body}"
+        "<div class='footer'>关于我们 | 联系方式 | 江城新闻网 版权所有</div></body></html>"
+    )
+
+
+def _paras(paras: list[str]) -> str:
+    return "".join(f"<p>{p}</p>" for p in paras)
+
+
+def _has_body(text: str) -> bool:
+    return all(canon(p) in canon(text) for p in BODY)
+
+
+# ---------------------------------------------------------------- class 1: body hidden until JS runs
+
+
+def _wechat(style_or_class: str, inner: str | None = None) -> str:
+    """A WeChat-style article: visible headline and account line, the body hidden until a script."""
+    body = (
+        "<div class='rich_media'><h1 class='rich_media_title'>" + TITLE + "</h1>"
+        "<div class='rich_media_meta_list'><span>江城发布</span> <em>2026-12-06</em></div>"
+        f"<div id='js_content' {style_or_class}>{inner or _paras(BODY)}</div></div>"
+        "<script>document.getElementById('js_content').style.visibility='visible'</script>"
+    )
+    return _page(body, head=f"<meta property='og:title' content='{TITLE}'>")
+
+
+def test_wechat_body_hidden_until_script_runs_is_kept() -> None:
+    art = cleanfeed.clean_html(_wechat("style='visibility: hidden;'"))
+    assert _has_body(art.text)
+    assert canon(art.title) == canon(TITLE)
+    assert "hidden_body_revealed" in art.flags
+    assert "hidden" not in art.removed  # the body was not counted as removed
+
+
+def test_body_revealed_by_opacity_or_class_is_kept() -> None:
+    for attr in ("style='opacity:0'", "class='content hidden'", "style='display:none'"):
+        art = cleanfeed.clean_html(_wechat(attr))
+        assert _has_body(art.text), attr
+
+
+def test_hidden_spam_inside_revealed_body_stays_hidden() -> None:
+    inner = _paras(BODY[:3]) + f"<p style='display:none'>{SALAD}</p>" + _paras(BODY[3:])
+    art = cleanfeed.clean_html(_wechat("style='visibility: hidden;'", inner))
+    assert _has_body(art.text)
+    assert "小龙虾" not in art.text and art.removed["hidden"] > 0
+
+
+def test_hidden_block_beside_a_visible_story_stays_hidden() -> None:
+    body = (
+        f"<div class='article'><h1>{TITLE}</h1><div class='content'>{_paras(BODY)}"
+        f"<div style='display:none'><p>{SALAD}</p><p>{SALAD[::-1]}</p></div></div></div>"
+    )
+    art = cleanfeed.clean_html(_page(body))
+    assert _has_body(art.text) and "小龙虾" not in art.text
+    assert art.removed["hidden"] > 0 and "hidden_body_revealed" not in art.flags
+
+
+def test_hidden_off_topic_block_bigger_than_a_short_story_stays_hidden() -> None:
+    # A photo-caption story of one sentence; the hidden salad is many times its size.
+    caption = "12月6日，市民在江城地铁九号线东湖站乘车，首班列车于上午9时发车。"
+    body = (
+        f"<div class='article'><h1>{TITLE}</h1><div class='content'><p><img src='a.jpg'></p><p>{caption}</p>"
+        f"<div style='visibility:hidden'>{''.join(f'<p>{SALAD}</p>' for _ in range(4))}</div></div></div>"
+    )
+    art = cleanfeed.clean_html(_page(body))
+    assert "东湖站乘车" in art.text and "小龙虾" not in art.text
+
+
+# ---------------------------------------------------------------- class 2: the splitter cuts single articles
+
+
+DATED = ["江城日报12月6日讯" + BODY[0].split("）", 1)[1], *BODY[1:]]  # opens with a dateline
+
+
+def test_deck_above_the_body_does_not_become_the_story() -> None:
+    deck = "<p>全长32公里 设站21座</p><p>七座换乘站 高峰间隔三分半</p>"
+    body = f"<div class='article'><h1>{TITLE}</h1><div class='text'>{deck}{_paras(DATED)}</div></div>"
+    art = cleanfeed.clean_html(_page(body))
+    assert all(canon(p) in canon(art.text) for p in DATED)
+    assert len(cleanfeed.clean_html_all(_page(body))) == 1
+
+
+def test_loading_widget_line_above_the_body_does_not_become_the_story() -> None:
+    body = (
+        f"<div class='article'><h1>{TITLE}</h1><div class='text'><p>江城发布</p><p>视频加载中 请稍候</p>"
+        f"{_paras(DATED)}</div></div>"
+    )
+    art = cleanfeed.clean_html(_page(body))
+    assert all(canon(p) in canon(art.text) for p in DATED)
+
+
+def test_subheads_between_photos_with_credits_stay_one_story() -> None:
+    extra = "不少市民表示，九号线开通后，周末带家人去老城逛街也方便多了，不用再为停车发愁。"
+    parts = [
+        f"<p>{BODY[0]}</p><p>{BODY[1]}</p><p><img src='1.jpg'></p><p>首班列车驶出东湖站 江城日报记者 发</p>",
+        f"<p><strong>早高峰不再挤公交</strong></p><p><img src='2.jpg'></p><p>{BODY[2]}</p><p>{extra}</p>",
+        f"<p><strong>公交线路同步调整</strong></p><p><img src='4.jpg'></p><p>{BODY[3]}</p><p>{BODY[4]}</p>",
+    ]
+    body = f"<div class='article'><h1>{TITLE}</h1><div class='text'>{''.join(parts)}</div></div>"
+    arts = cleanfeed.clean_html_all(_page(body))
+    assert len(arts) == 1 and _has_body(arts[0].text) and canon(extra) in canon(arts[0].text)
+
+
+def test_afterword_belongs_to_its_story() -> None:
+    after = "地铁通了，城市的距离近了。希望各方继续用心，把每一个站点的接驳做细做实。"
+    body = (
+        f"<div class='article'><h1>{TITLE}</h1><div class='text'>{_paras(BODY[:-1])}<p>{BODY[-1]}（完）</p>"
+        f"<p><strong>编后</strong></p><p>{after}</p><p>{BODY[1]}</p></div></div>"
+    )
+    arts = cleanfeed.clean_html_all(_page(body))
+    assert len(arts) == 1 and canon(after) in canon(arts[0].text) and _has_body(arts[0].text)
+
+
+def test_clean_html_returns_the_story_the_title_names() -> None:
+    # A page whose lead piece is another (short) item: the headline names the second story.
+    other = [
+        "新华社北京12月5日电 记者从有关部门获悉，全国冬季供暖工作总体平稳有序，各地供暖设施运行正常。",
+        "有关部门要求各地加强巡查，及时处置群众反映的问题，确保群众温暖过冬。（完）",
+    ]
+    body = (
+        f"<div class='page'><div class='item'><h2>全国冬季供暖总体平稳</h2>{_paras(other)}</div>"
+        f"<div class='item'><h2>{TITLE}</h2>{_paras(BODY)}</div></div>"
+    )
+    html = _page(body, title="江城地铁九号线今日开通")  # the <title> names the second story
+    arts = cleanfeed.clean_html_all(html)
+    assert len(arts) == 2 and canon(arts[0].title) == canon("全国冬季供暖总体平稳")
+    main = cleanfeed.clean_html(html)
+    assert canon(main.title) == canon(TITLE) and _has_body(main.text) and main.story_index == 1
