@@ -8,6 +8,7 @@ Exit codes: 0 ok; 1 finished with failed pages or sources; 2 usage or config err
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import sqlite3
@@ -15,12 +16,15 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from cleanfeed import __version__
 from cleanfeed.clean import clean_html, clean_html_all
 from cleanfeed.dedup import DedupIndex
 from cleanfeed.dedup.load import load_originals
-from cleanfeed.errors import ConfigError, Drop, LockHeld, StateError, is_temporary
+from cleanfeed.errors import ConfigError, Drop, FetchError, LockHeld, StateError, is_temporary
+from cleanfeed.fetch import Fetcher
 from cleanfeed.log import RichProgress, is_tty, setup_logging
-from cleanfeed.models import Article
+from cleanfeed.models import Article, Page
+from cleanfeed.render import as_markdown, as_text
 from cleanfeed.runner import preview, run
 from cleanfeed.settings import Settings, load_settings, parse_value
 from cleanfeed.sources import describe
@@ -34,24 +38,92 @@ def _emit(article: Article) -> None:
     sys.stdout.write(article.model_dump_json() + "\n")
 
 
-def _cmd_clean(args: argparse.Namespace) -> int:
-    status = EXIT_OK
-    for name in args.files:
+def _is_url(name: str) -> bool:
+    return name.lower().startswith(("http://", "https://"))
+
+
+def _fetch_pages(urls: list[str], settings: Settings) -> dict[str, Page | FetchError]:
+    """Each URL through the run's fetcher: SSRF guard, robots.txt, size caps, retries."""
+
+    async def go() -> dict[str, Page | FetchError]:
+        out: dict[str, Page | FetchError] = {}
+        async with Fetcher(settings.fetch) as fetcher:
+            for url in urls:
+                try:
+                    res = await fetcher.fetch(url)
+                except FetchError as exc:
+                    out[url] = exc
+                else:
+                    assert res.page is not None  # no validators sent: never a 304
+                    out[url] = res.page
+        return out
+
+    return asyncio.run(go())
+
+
+def _clean_one(name: str, args: argparse.Namespace, fetched: dict[str, Page | FetchError]) -> list[Article]:
+    """The records of one input (a file, ``-`` for stdin, or an http(s) URL); a failure is a reject."""
+    if _is_url(name):
+        got = fetched[name]
+        if isinstance(got, FetchError):
+            detail = f": {got.detail}" if got.detail else ""
+            print(f"cleanfeed: {name}: fetch failed: {got.reason}{detail}", file=sys.stderr)
+            return [Article.rejected(f"fetch:{got.reason}", url=name)]
+        url = got.final_url or got.url  # after redirects, like a run
+        try:
+            arts = clean_html_all(got.body, url=url, header_charset=got.charset)
+        except Drop as drop:
+            return [Article.rejected(drop.reason, url=name)]
+        for art in arts:
+            art.fetched_at = got.fetched_at
+        return arts if args.all else arts[:1]
+    if name == "-":
+        url = args.url
+        data = sys.stdin.buffer.read()
+    else:
         path = Path(name)
         url = args.url or path.resolve().as_uri()
         try:
             data = path.read_bytes()
         except OSError as exc:
-            _emit(Article.rejected("unreadable", url=url))
             print(f"cleanfeed: {name}: {exc.strerror or exc}", file=sys.stderr)
-            status = EXIT_FAILURES
-            continue
-        try:
-            articles = clean_html_all(data, url=url) if args.all else [clean_html(data, url=url)]
-        except Drop as drop:
-            articles = [Article.rejected(drop.reason, url=url)]
-        for art in articles:
-            _emit(art)
+            return [Article.rejected("unreadable", url=url)]
+    try:
+        return clean_html_all(data, url=url) if args.all else [clean_html(data, url=url)]
+    except Drop as drop:
+        return [Article.rejected(drop.reason, url=url)]
+
+
+def _cmd_clean(args: argparse.Namespace) -> int:
+    if args.files.count("-") > 1:
+        print("cleanfeed: '-' (stdin) can be given once", file=sys.stderr)
+        return EXIT_USAGE
+    urls = [n for n in args.files if _is_url(n)]
+    fetched: dict[str, Page | FetchError] = {}
+    if urls:
+        settings = _load_for(args)
+        fetched = _fetch_pages(urls, settings)
+    status = EXIT_OK
+    first = True
+    for name in args.files:
+        for art in _clean_one(name, args, fetched):
+            if art.reject_reason is not None and (
+                art.reject_reason.startswith("fetch:") or art.reject_reason == "unreadable"
+            ):
+                status = EXIT_FAILURES
+            if args.format == "json":
+                _emit(art)
+                continue
+            if art.reject_reason is not None:
+                # text and Markdown carry no reject record: say it, and let the exit code say it too
+                print(f"cleanfeed: {name}: rejected ({art.reject_reason})", file=sys.stderr)
+                status = EXIT_FAILURES
+                continue
+            render = as_markdown if args.format == "markdown" else as_text
+            sys.stdout.write(
+                ("" if first else ("\n---\n\n" if args.format == "markdown" else "\n")) + render(art)
+            )
+            first = False
     return status
 
 
@@ -78,9 +150,9 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def _load_for(args: argparse.Namespace) -> Settings:
     """Settings with ``--set key.path=value`` applied last (defaults < TOML < env < command line)."""
-    setup_logging(args.log_format)
+    setup_logging(getattr(args, "log_format", "auto"))
     overrides: dict[str, object] = {}
-    for item in args.set or []:
+    for item in getattr(args, "set", None) or []:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(item, "--set wants KEY=VALUE, e.g. fetch.timeout=5")
@@ -156,6 +228,12 @@ def _cmd_sources(args: argparse.Namespace) -> int:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
+    if args.index and args.set:
+        print(
+            "cleanfeed: --set needs --config (with --index there are no settings to override)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     settings = None if args.index else _load_for(args)
     path = Path(args.index) if settings is None else settings.index_path
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,12 +259,21 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="exit codes: 0 ok; 1 finished with failed pages or sources; 2 usage or config error; "
         "75 lock held or temporary failure (rerun later); 78 permanent failure (fix, then rerun)",
     )
+    parser.add_argument("-V", "--version", action="version", version=f"cleanfeed {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("clean", help="clean HTML files; one JSON record per file on stdout")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p = sub.add_parser("clean", help="clean HTML files, stdin or URLs; one record per page on stdout")
+    p.add_argument("files", nargs="+", metavar="FILE", help="an HTML file, - for stdin, or an http(s) URL")
     p.add_argument("--all", action="store_true", help="one record per story on multi-story pages")
-    p.add_argument("--url", help="the page URL (default: the file URI)")
+    p.add_argument("--url", help="the page URL of files and stdin (default: the file URI)")
+    p.add_argument(
+        "--format",
+        choices=["json", "text", "markdown"],
+        default="json",
+        help="json: one record a line (default); text: title, blank line, paragraphs; markdown",
+    )
+    p.add_argument("--config", metavar="PATH", help="TOML config whose [fetch] settings fetch URLs")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override: fetch.max_bytes=2000000")
     p.set_defaults(func=_cmd_clean)
 
     p = sub.add_parser("schema", help="print the JSON Schema of output records")
@@ -206,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="the page URL for HTML files (default: the file URI)")
     p.add_argument("--all", action="store_true", help="every story of multi-story HTML pages")
     p.add_argument("--log-format", choices=["auto", "json", "text"], default="auto")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override (with --config)")
     p.set_defaults(func=_cmd_index)
 
     commands = (
