@@ -26,7 +26,7 @@ from cleanfeed.dedup.fingerprint import (
     fingerprint_many,
     posting_keys,
 )
-from cleanfeed.dedup.match import Doc, Verdict, verify
+from cleanfeed.dedup.match import Doc, Verdict, pasted_sentences, verify
 from cleanfeed.dedup.postings import U64, Run, rank
 from cleanfeed.dedup.records import Link, Match, _chunks, _Row, article_id, came_normalized
 from cleanfeed.errors import ConfigError
@@ -264,10 +264,9 @@ class DedupIndex:
             if n == 1 and (exact is not None or originals_only):
                 return exact if not originals_only else None
             best: tuple[tuple[int, float, int], _Row, Verdict] | None = None
-            for row in group:
-                verdict = verify(query, row.text())
-                if verdict is None:
-                    continue
+            docs = [(r, r.text()) for r in group]
+            found = _without_shared_boilerplate(query, [(r, d, verify(query, d)) for r, d in docs])
+            for row, verdict in found:
                 if verdict.kind == "partial" and not row.distinct:
                     continue  # all it shares is text many pages carry: a site's boilerplate, not a story
                 if verdict.kind == "near" and (fp.converted or row.converted):
@@ -584,3 +583,29 @@ class DedupIndex:
         if self._owns and self.conn.in_transaction:
             self.conn.execute("COMMIT")
         return n
+
+
+def _without_shared_boilerplate(
+    query: Doc, found: list[tuple[_Row, Doc, Verdict | None]]
+) -> list[tuple[_Row, Verdict]]:
+    """The verdicts, less the partial ones whose pasted sentences another candidate holds too.
+
+    A sentence of the copy that two or more indexed documents hold is a site's disclaimer or a shared
+    footer, not a story: without such sentences a partial copy must still show its evidence. Sentences a
+    partial page takes from two different stories are different sentences, so it keeps both. The other
+    candidates are aligned only when a partial verdict is at stake (rare), so a query pays nothing more.
+    """
+    partial = [v.pasted for _, _, v in found if v is not None and v.pasted is not None]
+    if not partial or len(found) < 2:
+        return [(r, v) for r, _, v in found if v is not None]
+    seen: dict[int, int] = {}
+    for _, doc, v in found:
+        held = v.pasted if v is not None and v.pasted is not None else pasted_sentences(query, doc)
+        for i in held.sentences():
+            seen[i] = seen.get(i, 0) + 1
+    shared = frozenset(i for i, n in seen.items() if n > 1)
+    return [
+        (row, v)
+        for row, _, v in found
+        if v is not None and (v.pasted is None or not shared or v.pasted.holds(shared))
+    ]

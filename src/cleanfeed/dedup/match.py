@@ -6,7 +6,10 @@ two canonical texts themselves, so an unlucky hash collision never becomes a lin
 - near: 5-gram Jaccard, or containment either way (an excerpt; the whole story inside spam). Between
   Jaccard 0.7 and 0.8 the sentences decide: if most of them are rewritten rather than pasted, it is spun.
 - partial: a third or more of the original's 5-grams appear inside other text (a third or more of the copy
-  is not from the original) and the shared sentences are pasted; ``share`` is the part reused.
+  is not from the original) and the shared sentences are pasted; ``share`` is the part reused. Shared
+  5-grams alone are not enough: two or more of the original's sentences must align with pasted sentences
+  of the copy, covering a quarter of the original (half of a short one). Pages that share only a site's
+  disclaimer, one press-release sentence or a topic's names and a URL reach the 5-gram share without that.
 - spun: sentence alignment. Each sentence of the copy is paired, one to one, with the original sentence
   whose character bigrams it shares most (bigrams common in either text, and digits, are left out so
   topic words and reused numbers do not count); a pair is kept only if its overlap is high and its
@@ -16,7 +19,7 @@ two canonical texts themselves, so an unlucky hash collision never becomes a lin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -47,6 +50,34 @@ SPUN_COVERAGE = 0.5  # share of the copy's characters in aligned sentences
 SPUN_MIN_PAIRS = 3
 PASTED = 0.9  # mean Dice of aligned sentences above which they were pasted (partial), not rewritten
 MIN_SENTENCE = 8  # shorter sentences (datelines, captions) are not aligned
+# Partial copies: the original's sentences found pasted in the copy. One sentence is never enough (a site's
+# disclaimer, a press-release line); a short original (a brief: a title and two or three sentences) needs
+# half of its text aligned, since a single shared paragraph is already a large share of it.
+PARTIAL_PAIR = 0.4
+PARTIAL_MIN_PAIRS = 2
+PARTIAL_ALIGNED = 0.25  # share of the original's sentence characters in pasted pairs
+SHORT_ORIGINAL = 200  # canonical characters below which an original is a brief
+SHORT_ALIGNED = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Pasted:
+    """The evidence of a partial copy: the copy's sentences that paste sentences of the original."""
+
+    pairs: tuple[tuple[int, int], ...]  # (copy sentence, characters of the original sentence it pastes)
+    total: int  # the original's sentence characters
+    needs: float  # the share of them a partial copy must paste
+
+    def share(self, without: frozenset[int] = frozenset()) -> float:
+        """Pasted share of the original, leaving out the copy sentences ``without`` (0 under two pairs)."""
+        kept = [n for i, n in self.pairs if i not in without]
+        return sum(kept) / self.total if len(kept) >= PARTIAL_MIN_PAIRS and self.total else 0.0
+
+    def holds(self, without: frozenset[int] = frozenset()) -> bool:
+        return self.share(without) >= self.needs
+
+    def sentences(self) -> frozenset[int]:
+        return frozenset(i for i, _ in self.pairs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +85,7 @@ class Verdict:
     kind: str  # near | partial | spun  (exact and cross_script are decided by the index)
     similarity: float
     share: float | None = None
+    pasted: Pasted | None = field(default=None, compare=False)  # partial copies: what was pasted
 
 
 class Doc:
@@ -139,17 +171,33 @@ def verify(copy: Doc, original: Doc, *, spun: bool = True) -> Verdict | None:
         if coverage >= SPUN_COVERAGE and closeness < REWRITTEN:
             return Verdict("spun", round(coverage, 4))
         return Verdict("near", round(near, 4))
+    pasted: Pasted | None = None
     partial = inter >= MIN_SHARED and reused >= PARTIAL_SHARE and own < PARTIAL_OWN
+    if partial:
+        pasted = pasted_sentences(copy, original)
+        partial = pasted.holds()
     if not spun and not partial:
         return None
     coverage, closeness = alignment_stats(copy, original)
     # A partial copy pastes original sentences verbatim next to other text; a rewrite changes most
     # sentences and has little text of its own.
     if partial and (closeness >= PASTED or coverage < SPUN_COVERAGE):
-        return Verdict("partial", round(reused, 4), round(min(reused, 1.0), 4))
+        return Verdict("partial", round(reused, 4), round(min(reused, 1.0), 4), pasted)
     if spun and coverage >= SPUN_COVERAGE:
         return Verdict("spun", round(coverage, 4))
     return None
+
+
+def pasted_sentences(copy: Doc, original: Doc) -> Pasted:
+    """The original's sentences the copy pasted, and the share of them a partial copy needs.
+
+    No whole-text gate as in ``alignment_stats``: a page that pastes a brief among much other text shares
+    few of its bigrams with it.
+    """
+    lengths = original.sentences[1]
+    pairs = tuple((i, int(lengths[j])) for i, j, d in align(copy, original) if d >= PARTIAL_PAIR)
+    needs = SHORT_ALIGNED if len(original.codes) < SHORT_ORIGINAL else PARTIAL_ALIGNED
+    return Pasted(pairs, int(lengths.sum()), needs)
 
 
 def bigram_jaccard(a: Doc, b: Doc) -> float:
