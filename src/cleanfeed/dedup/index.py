@@ -266,11 +266,12 @@ class DedupIndex:
             best: tuple[tuple[int, float, int], _Row, Verdict] | None = None
             docs = [(r, r.text()) for r in group]
             found = _without_shared_boilerplate(query, [(r, d, verify(query, d)) for r, d in docs])
-            for row, verdict in found:
-                if verdict.kind == "partial" and not row.distinct:
+            for row, checked in found:
+                if checked.kind == "partial" and not row.distinct:
                     continue  # all it shares is text many pages carry: a site's boilerplate, not a story
-                if verdict.kind == "near" and (fp.converted or row.converted):
-                    verdict = Verdict("cross_script", verdict.similarity)
+                verdict = checked
+                if checked.kind == "near" and (fp.converted or row.converted):
+                    verdict = Verdict("cross_script", checked.similarity)
                 # Originals: best kind, then most similar. Earlier copies: best kind, then the first copy.
                 rank = (_KIND_RANK[verdict.kind], -verdict.similarity if row.original else 0.0, row.doc)
                 if best is None or rank < best[0]:
