@@ -168,3 +168,97 @@ def test_clean_html_returns_the_story_the_title_names() -> None:
     assert len(arts) == 2 and canon(arts[0].title) == canon("全国冬季供暖总体平稳")
     main = cleanfeed.clean_html(html)
     assert canon(main.title) == canon(TITLE) and _has_body(main.text) and main.story_index == 1
+
+
+# ---------------------------------------------------------------- class 3: widgets inside the container
+
+
+def test_poll_inside_the_article_container_is_removed() -> None:
+    poll = (
+        "<div class='survey'><p>调查</p><p>1.你每天乘坐地铁通勤吗？</p><p>每天都坐</p><p>偶尔乘坐</p><p>从不乘坐</p>"
+        "<p>2.你最希望地铁改进哪方面？</p><p>缩短行车间隔</p><p>延长运营时间</p><p>增加换乘通道</p></div>"
+    )
+    body = f"<div class='article'><h1>{TITLE}</h1><div class='text'>{_paras(BODY)}{poll}</div></div>"
+    art = cleanfeed.clean_html(_page(body))
+    assert _has_body(art.text)
+    assert "每天都坐" not in art.text and "缩短行车间隔" not in art.text and "你每天乘坐" not in art.text
+    assert art.removed["poll"] > 0
+
+
+def test_question_and_short_answer_lines_of_the_story_stay() -> None:
+    # An interview: questions and one-line answers are story text (not a poll: answers end sentences).
+    qa = [
+        "九号线为什么选择在冬季开通？",
+        "这是按工程节点确定的。",
+        "开通初期客流会有多大？",
+        "预计日均十五万人次。",
+        "票价如何确定？",
+        "与现有线路统一计价。",
+    ]
+    body = (
+        f"<div class='article'><h1>{TITLE}</h1><div class='text'>{_paras(BODY[:2])}"
+        f"{_paras(qa)}<p>{BODY[2]}</p><p>票价会不会上调？</p><p>暂无计划。</p><p>（记者林晓舟）</p></div></div>"
+    )
+    art = cleanfeed.clean_html(_page(body))
+    for line in [*BODY[:3], *qa, "暂无计划。"]:
+        assert canon(line) in canon(art.text), line
+
+
+# ---------------------------------------------------------------- class 5: text not shaped like paragraphs
+
+
+def test_enumerated_clauses_between_paragraphs_stay() -> None:
+    clauses = [
+        "第三条 下列人员可以免费乘坐：",
+        "（一）身高一米二以下的儿童；",
+        "（二）持证的残疾人；",
+        "（三）年满七十周岁的老人；",
+        "（四）现役军人；",
+        "（五）其他依规定免费的人员。",
+    ]
+    body = (
+        f"<div class='article'><h1>{TITLE}</h1><div class='text'>{_paras(BODY[:2])}{_paras(clauses)}"
+        f"{_paras(BODY[2:])}</div></div>"
+    )
+    art = cleanfeed.clean_html(_page(body))
+    assert _has_body(art.text)
+    for line in clauses:
+        assert canon(line) in canon(art.text), line
+
+
+def test_data_table_closing_the_article_stays() -> None:
+    rows = [
+        ("东湖站", "6:00", "23:00", "换乘三号线"),
+        ("老城广场站", "6:05", "23:05", "换乘一号线"),
+        ("江城大道站", "6:10", "23:10", "换乘五号线"),
+        ("城东新区站", "6:15", "23:15", "无"),
+    ]
+    table = (
+        "<p>九号线各站首末班车时间表</p><table><tr><td>车站</td><td>首班车</td><td>末班车</td><td>换乘</td></tr>"
+        + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+        + "</table>"
+    )
+    body = (
+        f"<div class='article'><h1>{TITLE}</h1><div class='text'>{_paras(BODY)}{table}"
+        "<p>（编辑：周岚）</p></div></div>"
+        "<div class='related'><p><a href='/1'>江城公交票价调整听证会召开</a></p><p><a href='/2'>"
+        "机场快线明年开工</a></p><p><a href='/3'>江城新增三条定制公交线路</a></p></div>"
+    )
+    art = cleanfeed.clean_html(_page(body))
+    assert _has_body(art.text)
+    for station in ("东湖站", "老城广场站", "江城大道站", "城东新区站"):
+        assert station in art.text
+    assert "机场快线" not in art.text
+
+
+def test_hard_wrapped_prose_stays() -> None:
+    # One <p> per paragraph, broken with <br> every ~30 characters (old CMS exports, e-paper OCR).
+    def wrap(text: str, width: int = 30) -> str:
+        return "<br>".join(text[i : i + width] for i in range(0, len(text), width))
+
+    body = f"<div class='article'><h1>{TITLE}</h1><div class='text'>" + "".join(
+        f"<p>{wrap(p)}</p>" for p in BODY
+    )
+    body += "</div></div>"
+    art = cleanfeed.clean_html(_page(body))
+    assert _has_body(art.text)

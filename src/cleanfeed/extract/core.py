@@ -13,6 +13,7 @@ from cleanfeed.extract.dom import Block, Elem, Page, parse
 from cleanfeed.extract.edges import matcher, peel
 from cleanfeed.extract.filters import Filtered, Para, apply_rules, is_content, scan_meta, trim_edges
 from cleanfeed.extract.rules import RuleSet, count_removed
+from cleanfeed.extract.shape import join_rows, rewrap
 from cleanfeed.extract.stories import Story, split_stories
 from cleanfeed.extract.trace import Trace
 from cleanfeed.extract.walk import linearize
@@ -189,14 +190,14 @@ def _on_page_title(title: str | None, page: Page, sel: Selection, rules: RuleSet
 
 
 def _paras(
-    blocks: list[Block], elems: list[Elem], title: str | None
+    shaped: list[tuple[int, Block]], elems: list[Elem], title: str | None
 ) -> tuple[list[Para], str | None, NormalizeReport]:
     """Normalized paragraphs (and headline: normalized as part of the document, so the normalizer
     sees the whole page's evidence, e.g. for pinyin annotations)."""
-    normed, report = normalize_lines([title or "", *(b.text for b in blocks)])
+    normed, report = normalize_lines([title or "", *(b.text for _, b in shaped)])
     new_title, lines = " ".join(normed[0].split()) or None, normed[1:]
     paras = []
-    for k, (b, line) in enumerate(zip(blocks, lines, strict=True)):
+    for (k, b), line in zip(shaped, lines, strict=True):
         text = " ".join(line.split())
         if text:
             ratio = len(text) / max(1, len(b.text))
@@ -323,7 +324,8 @@ def extract_page(
         sel = Selection(sel.first, sel.first + MAX_BLOCKS, sel.elem, sel.score, sel.total_positive)
         flags.append("truncated")
     raw_title = _on_page_title(page_title, page, sel, active)
-    paras, title, report = _paras(page.blocks[sel.first : sel.end], page.elems, raw_title)
+    shaped = rewrap(join_rows(page.blocks[sel.first : sel.end], page.elems))
+    paras, title, report = _paras(shaped, page.elems, raw_title)
     if trace is not None:
         trace.selection, trace.runner_up = sel, runner_up(page, sel)
         trace.paras, trace.before_rules = paras, [p.text for p in paras]

@@ -98,6 +98,18 @@ def is_content(p: Para) -> bool:
     return p.content
 
 
+def is_texty(p: Para) -> bool:
+    """Running text, or a short sentence of it (an interview's question or answer: 持有。 会有崩盘吗？)."""
+    if is_content(p):
+        return True
+    n = visible_len(p.text)
+    if p.link_ratio > 0.5 or p.in_list or n < 4:
+        return False
+    end = p.text[-1]
+    # A clause of an enumeration (（二）…的人员；) or a lead-in (…进行监察：) is text as well.
+    return end in "。！？!?；;" or (end in "：:" and n >= 12)
+
+
 def _list_like(p: Para) -> bool:
     """A recommendation-list line: a link, a list item, a timestamp or a short unpunctuated title."""
     if p.link_ratio > 0.5 or _TIMESTAMP.fullmatch(p.text):
@@ -405,6 +417,10 @@ def apply_rules(paras: list[Para], rules: RuleSet, cuts: list[Cut] | None = None
         _timestamp_lists(paras, out)
     if rules.enabled("widget_line"):
         _widget_lines(paras, rules, out)
+    if rules.enabled("poll"):
+        from cleanfeed.extract.widgets import polls  # noqa: PLC0415  (widgets imports this module)
+
+        polls(paras, out)
     _structure(paras, rules, out)
     story_chars = sum(visible_len(p.text) for p in paras if p.removed_by is None and is_content(p))
     if out.captions and story_chars < 80:
@@ -469,14 +485,14 @@ def trim_edges(paras: list[Para], title: str | None, removed: Counter[str], rule
     segs: list[tuple[int, int, int]] = []  # (start, end, content chars)
     start, gap, mass, last_content = 0, 0, 0, -1
     for i, p in enumerate(paras):
-        if is_content(p):
+        if is_texty(p):  # short sentences are text too: a Q&A is not furniture between paragraphs
             if gap >= EDGE_GAP and last_content >= 0:
                 segs.append((start, last_content + 1, mass))
                 start, mass = last_content + 1, 0
             gap = 0
             mass += visible_len(p.text)
             last_content = i
-        else:
+        elif not _row_like(p):  # a table's rows or a list's entries do not separate text
             gap += 1
     segs.append((start, len(paras), mass))
     if len(segs) > 1 and rules.enabled("trailing_chrome"):
@@ -491,7 +507,8 @@ def trim_edges(paras: list[Para], title: str | None, removed: Counter[str], rule
             _mark(q, "trailing_chrome", removed)
         paras = paras[lo:hi]
     # The tail of the last kept segment: furniture after the last paragraph of running text.
-    last = max((i for i, p in enumerate(paras) if is_content(p)), default=len(paras) - 1)
+    last = max((i for i, p in enumerate(paras) if is_texty(p)), default=len(paras) - 1)
+    last += _data_rows(paras[last + 1 :])
     tail = paras[last + 1 :]
     if rules.enabled("trailing_chrome") and (
         len(tail) >= EDGE_GAP - 1 or any(p.text[-1] in ":：>»" for p in tail)
@@ -500,6 +517,29 @@ def trim_edges(paras: list[Para], title: str | None, removed: Counter[str], rule
             _mark(q, "trailing_chrome", removed)
         paras = paras[: last + 1]
     return paras
+
+
+DATA_ROW_MIN = 12  # a table row or list entry of the story's data is at least this long
+
+
+def _row_like(p: Para) -> bool:
+    return p.link_chars == 0 and visible_len(p.text) >= DATA_ROW_MIN
+
+
+def _data_rows(tail: list[Para]) -> int:
+    """How many lines of ``tail`` are the story's own data (a table or list of unlinked rows
+    closing the article: 不合格产品名单, results, schedules), not furniture. 0 when it is not one."""
+    rows = [_row_like(p) for p in tail]
+    groups = Counter(p.group for p, r in zip(tail, rows, strict=True) if r)
+    if not groups:
+        return 0
+    # One table or list: the rows share their container (a list of headlines does not).
+    home = groups.most_common(1)[0][0]
+    rows = [r and p.group == home for r, p in zip(rows, tail, strict=True)]
+    end = max((i + 1 for i, r in enumerate(rows) if r), default=0)
+    n = sum(rows[:end])
+    # Enough rows, most lines up to the last one such rows (a caption or header row may lead).
+    return end if n >= 3 and n >= 0.6 * end else 0
 
 
 def scan_meta(lines: list[str], rules: RuleSet) -> dict[str, str]:
@@ -520,4 +560,14 @@ def ends_story(text: str) -> bool:
     return bool(_END_MARK.search(text))
 
 
-__all__ = ["PUNCT", "Cut", "Filtered", "Para", "apply_rules", "coherence", "ends_story", "is_content"]
+__all__ = [
+    "PUNCT",
+    "Cut",
+    "Filtered",
+    "Para",
+    "apply_rules",
+    "coherence",
+    "ends_story",
+    "is_content",
+    "is_texty",
+]
