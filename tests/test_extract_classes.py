@@ -175,7 +175,8 @@ def test_clean_html_returns_the_story_the_title_names() -> None:
 
 def test_poll_inside_the_article_container_is_removed() -> None:
     poll = (
-        "<div class='survey'><p>调查</p><p>1.你每天乘坐地铁通勤吗？</p><p>每天都坐</p><p>偶尔乘坐</p><p>从不乘坐</p>"
+        "<div class='survey'><p>调查</p><p>1.你每天乘坐地铁通勤吗？</p>"
+        "<p>每天都坐</p><p>偶尔乘坐</p><p>从不乘坐</p>"
         "<p>2.你最希望地铁改进哪方面？</p><p>缩短行车间隔</p><p>延长运营时间</p><p>增加换乘通道</p></div>"
     )
     body = f"<div class='article'><h1>{TITLE}</h1><div class='text'>{_paras(BODY)}{poll}</div></div>"
