@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-all check lint types bench fmt clean
+.PHONY: install run test test-all check lint types bench fmt clean mutate
 
 install: $(STAMP)
 
@@ -20,8 +20,13 @@ run: install  ## offline demo batch over bundled pages
 test: install  ## fast suite (< 10 min on 2 cores)
 	$(PY) -m pytest -q
 
-test-all: install  ## everything, including slow suites
+test-all: install  ## everything, including slow suites (and atheris for the fuzz suite)
+	$(PY) -m pip install -q -e ".[dev,fuzz]"
 	$(PY) -m pytest -q -m "slow or not slow"
+
+mutate: install  ## mutation testing of the core modules (slow: by hand, not CI); MODULES="decode state" for some
+	$(PY) -m pip install -q -e ".[dev,mutate]"
+	$(PY) tools/mutate.py $(MODULES)
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench tools
@@ -41,4 +46,4 @@ fmt: install
 	$(VENV)/bin/ruff check --fix src tests bench tools
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist mutants .pytest_cache .mypy_cache .ruff_cache

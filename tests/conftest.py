@@ -25,8 +25,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 SITE = Path(__file__).parent / "fixtures" / "site"
+
+# Property tests draw the same examples on every run (CI failures reproduce; no example database carried
+# between runs). HYPOTHESIS_PROFILE=explore draws new ones; tests that set derandomize themselves keep it.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Fixture checks test the fixtures, not cleanfeed: count them apart from the tests."""
+    n = sum(1 for r in terminalreporter.stats.get("passed", []) if "fixture_check" in r.keywords)
+    if n:
+        terminalreporter.write_line(f"of the passed: {n} fixture checks (they check fixtures, not cleanfeed)")
+
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 Route = Callable[[BaseHTTPRequestHandler], None]

@@ -73,7 +73,8 @@ def _lead(name: str) -> tuple[dict[str, Any], Article, list[Article]]:
     return CASES[name], arts[0], arts
 
 
-def test_manifest_is_consistent() -> None:
+@pytest.mark.fixture_check
+def test_fixture_check_manifest_is_consistent() -> None:
     """The fixtures themselves: files exist, snippets are in the expected text, exclusions are not."""
     assert 25 <= len(CASES) <= 40
     assert len(REJECTS) >= 4
@@ -95,8 +96,9 @@ def test_manifest_is_consistent() -> None:
 _CODECS = {"utf-8": "utf-8", "gbk": "gb18030", "big5": "big5hkscs"}
 
 
+@pytest.mark.fixture_check
 @pytest.mark.parametrize("name", ARTICLES)
-def test_exclusions_are_on_the_page(name: str) -> None:
+def test_fixture_check_exclusions_are_on_the_page(name: str) -> None:
     """The page really carries what must be excluded: keeping every text node would fail."""
     case, data = _load(name)
     import opencc

@@ -1,5 +1,5 @@
-"""Coverage-guided fuzzing with atheris (libFuzzer), when installed (``pip install atheris``; it is not a
-dev dependency, so this suite skips itself otherwise). Slow: run by ``make test-all``.
+"""Coverage-guided fuzzing with atheris (libFuzzer). Slow: run by ``make test-all``, which installs the
+``fuzz`` extra (atheris ships wheels for Linux x86-64; elsewhere the test skips, saying so).
 
 libFuzzer enforces what the property tests cannot from inside the process: a per-input time limit (10 s of
 wall time: generous, as instrumentation and a loaded 2-core machine stretch it; a hang is a crash) and an
@@ -57,7 +57,9 @@ HARNESS = textwrap.dedent(
 
 
 def test_atheris_fuzz(tmp_path: Path) -> None:
-    pytest.importorskip("atheris")
+    pytest.importorskip(
+        "atheris", reason="atheris is not installed: pip install -e '.[fuzz]' (make test-all does)"
+    )
     harness = tmp_path / "fuzz_harness.py"
     harness.write_text(HARNESS, encoding="utf-8")
     corpus = tmp_path / "corpus"

@@ -2,7 +2,8 @@
 
 A real page once made one rule backtrack for minutes (a nested ``(\\s*\\S{1,16}){0,8}``); this test
 runs each pattern over long lines built from its own keywords, so a new ambiguous pattern fails here
-instead of hanging a nightly run. The bound is a hang detector, far above the microseconds expected.
+instead of hanging a nightly run. The bound is a hang detector, far above the microseconds expected; as a
+wall-clock check it runs in the slow suite (`make test-all`), not on the shared machine's fast suite.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 
 from cleanfeed.extract.rules import RuleSet
 
-HANG_BOUND_S = 2.0
+HANG_BOUND_S = 10.0  # slow suite only (a wall-clock bound); a backtracking rule takes minutes
 
 
 def _keywords(pattern: str) -> list[str]:
@@ -35,6 +36,7 @@ def _adversarial(keyword: str) -> list[str]:
 RULES = [r for r in RuleSet.default().rules if r.pattern is not None]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
 def test_rule_pattern_has_no_catastrophic_backtracking(rule) -> None:  # type: ignore[no-untyped-def]
     assert rule.pattern is not None
@@ -47,6 +49,7 @@ def test_rule_pattern_has_no_catastrophic_backtracking(rule) -> None:  # type: i
             assert elapsed < HANG_BOUND_S, f"{rule.name} took {elapsed:.1f}s on a {len(line)}-char line"
 
 
+@pytest.mark.slow
 def test_edge_peel_stays_linear_on_adversarial_lines() -> None:
     # Edge rules are joined into one end-anchored alternation and peeled with a bounded search:
     # long chains of clauses, and long lines almost made of them, must stay fast.
@@ -68,4 +71,4 @@ def test_edge_peel_stays_linear_on_adversarial_lines() -> None:
         t0 = time.perf_counter()
         peel(line, em, tuple(line[i : i + 7] for i in range(0, 21, 7)))
         elapsed = time.perf_counter() - t0
-        assert elapsed < 0.5, f"peel took {elapsed:.2f}s on a {len(line)}-char line"
+        assert elapsed < HANG_BOUND_S, f"peel took {elapsed:.2f}s on a {len(line)}-char line"

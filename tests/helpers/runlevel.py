@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,11 +87,14 @@ class CliRun:
         return None
 
 
-def run_cli(cfg: Path, hard_limit_s: float = 120.0, env: dict[str, str] | None = None) -> CliRun:
+def run_cli(
+    cfg: Path, hard_limit_s: float = 120.0, env: dict[str, str] | None = None, prefix: Sequence[str] = ()
+) -> CliRun:
     """``cleanfeed run --config cfg`` in ``cfg``'s folder (as ``python -c`` over ``cli.main`` so it can
-    report its peak RSS); killed after ``hard_limit_s``."""
+    report its peak RSS); killed after ``hard_limit_s``. ``prefix`` wraps the command (e.g.
+    ``unprivileged_prefix()``)."""
     # -I: like the installed console script, never import modules from the working directory.
-    cmd = [sys.executable, "-I", "-c", _WRAPPER, "run", "--config", str(cfg), "--log-format", "json"]
+    cmd = [*prefix, sys.executable, "-I", "-c", _WRAPPER, "run", "--config", str(cfg), "--log-format", "json"]
     full_env = {**os.environ, **(env or {})}
     t0 = time.monotonic()
     proc = subprocess.Popen(
@@ -136,3 +140,36 @@ def manifest(folder: Path) -> dict[str, Any]:
 
 def files_under(root: Path) -> set[Path]:
     return {p for p in root.rglob("*") if p.is_file() or p.is_symlink()}
+
+
+# Root ignores file permissions only through its capabilities (CAP_DAC_OVERRIDE ...). Emptying the bounding
+# set before exec leaves a uid-0 process with no capabilities, so a read-only folder is read-only to it, as
+# it is to a cron user. Needs CAP_SETPCAP, which root has in a default Docker container too.
+_DROP_CAPS = (
+    "import ctypes, os, sys\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "last = int(open('/proc/sys/kernel/cap_last_cap').read())\n"
+    "for cap in range(last + 1):\n"
+    "    if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP\n"
+    "        sys.exit(f'cannot drop capability {cap}: {os.strerror(ctypes.get_errno())}')\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n"
+)
+
+
+def unprivileged_prefix() -> list[str]:
+    """A command prefix under which file permissions hold (nothing to add when not root).
+
+    Raises ``OSError`` naming why when root's capabilities cannot be dropped here."""
+    if os.geteuid() != 0:
+        return []
+    prefix = [sys.executable, "-I", "-c", _DROP_CAPS]
+    probe = subprocess.run(
+        [*prefix, sys.executable, "-I", "-c", "print(open('/proc/self/status').read())"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    eff = [ln.split()[1] for ln in probe.stdout.splitlines() if ln.startswith("CapEff:")]
+    if probe.returncode != 0 or eff != ["0000000000000000"]:
+        raise OSError(f"cannot run without root's capabilities here: {probe.stderr.strip() or eff}")
+    return prefix

@@ -1,0 +1,178 @@
+"""Mutation testing of the core modules with mutmut 3 (``make mutate``; by hand, not in CI: it is slow).
+
+Each module runs in its own scratch copy (``build/mutate/<module>/``) with its own mutmut config, so only
+that module is mutated and only the test files that exercise it are run (mutmut then narrows further to
+the tests that reach each mutated function). Per module it writes ``summary.json`` (counts by outcome)
+and ``survivors.txt`` (the diff of each surviving mutant) to review: a survivor is either killed by a new
+test or listed in docs/benchmarks.md as equivalent, with the reason.
+
+    python tools/mutate.py                 # every module below
+    python tools/mutate.py decode state    # some of them
+    python tools/mutate.py --jobs 1 state  # fewer parallel workers on a busy machine
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "build" / "mutate"
+MUTMUT = Path(sys.executable).parent / "mutmut"
+
+# module -> (files to mutate, mutant-name globs or [] for all, test files run against the mutants)
+MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
+    "decode": (
+        ["src/cleanfeed/decode.py"],
+        [],
+        ["tests/test_decode.py", "tests/test_mutants_decode.py", "tests/test_clean_input.py"],
+    ),
+    "normalize": (
+        ["src/cleanfeed/normalize/*.py"],
+        [],
+        ["tests/test_normalize.py", "tests/test_mutants_normalize.py", "tests/test_seed004_e2e.py"],
+    ),
+    "rules": (
+        ["src/cleanfeed/extract/rules.py", "src/cleanfeed/extract/filters.py"],
+        [],
+        [
+            "tests/test_extract_rules.py",
+            "tests/test_mutants_rules.py",
+            "tests/test_extract_edges.py",
+            "tests/test_clean_spam.py",
+        ],
+    ),
+    "match": (
+        ["src/cleanfeed/dedup/match.py"],
+        [],
+        ["tests/test_dedup.py", "tests/test_mutants_dedup.py", "tests/test_dedup_fast_paths.py"],
+    ),
+    "state": (
+        ["src/cleanfeed/state.py"],
+        [],
+        # unit tests only: the run-level ones take seconds each, times hundreds of mutants
+        [
+            "tests/test_state.py",
+            "tests/test_mutants_run.py::test_state_keeps_last_modified_when_a_304_carries_none",
+        ],
+    ),
+    "netguard": (["src/cleanfeed/netguard.py"], [], ["tests/test_ssrf.py", "tests/test_mutants_netguard.py"]),
+    "settings": (["src/cleanfeed/settings.py"], [], ["tests/test_settings.py"]),
+    # fetch: only the size caps (the body reader and the streaming decoders), not the whole client
+    "fetch_caps": (
+        ["src/cleanfeed/fetch.py"],
+        [
+            "cleanfeed.fetch.x__decoder*",
+            "cleanfeed.fetch.x*_Identity*",
+            "cleanfeed.fetch.x*_Inflate*",
+            "cleanfeed.fetch.x*_Brotli*",
+            "cleanfeed.fetch.x*Fetcher*_read_body*",
+        ],
+        ["tests/test_fetch.py"],
+    ),
+}
+
+# mutmut's exit-code classes, as `mutmut results --all true` prints them
+KILLED = {"killed"}
+SURVIVED = {"survived"}
+
+
+def _config(files: list[str], tests: list[str]) -> str:
+    present = [t for t in tests if (ROOT / t.split("::")[0]).exists()]
+    return (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["src"]\n'
+        f"only_mutate = {json.dumps(files)}\n"
+        f"pytest_add_cli_args_test_selection = {json.dumps(present)}\n"
+    )
+
+
+def _prepare(name: str) -> Path:
+    files, _, tests = MODULES[name]
+    work = WORK / name
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    base = text.split("\n[tool.mutmut]")[0]  # the repo's own [tool.mutmut] is replaced per module
+    rest = text.split("\n[tool.mutmut]", 1)[1].split("\n[", 1) if "\n[tool.mutmut]" in text else []
+    tail = "\n[" + rest[1] if len(rest) > 1 else ""
+    (work / "pyproject.toml").write_text(base + tail + _config(files, tests), encoding="utf-8")
+    return work
+
+
+def run_module(name: str, jobs: int) -> dict[str, object]:
+    work = _prepare(name)
+    _, globs, _ = MODULES[name]
+    t0 = time.monotonic()
+    log = (work / "mutmut.log").open("w", encoding="utf-8")
+    proc = subprocess.run(
+        [str(MUTMUT), "run", "--max-children", str(jobs), *globs],
+        cwd=work,
+        stdout=log,
+        stderr=log,
+        check=False,
+    )
+    log.close()
+    elapsed = time.monotonic() - t0
+    res = subprocess.run(
+        [str(MUTMUT), "results", "--all", "true"], cwd=work, capture_output=True, text=True, check=False
+    )
+    status: dict[str, str] = {}
+    for line in res.stdout.splitlines():
+        key, _, value = line.strip().rpartition(": ")
+        if key:
+            status[key] = value
+    if globs:  # results list every mutant generated; count only those this module runs
+        status = {k: v for k, v in status.items() if any(fnmatch.fnmatchcase(k, g) for g in globs)}
+    counts = Counter(status.values())
+    survivors = sorted(k for k, v in status.items() if v in SURVIVED)
+    with (work / "survivors.txt").open("w", encoding="utf-8") as out:
+        for key in survivors:
+            diff = subprocess.run(
+                [str(MUTMUT), "show", key], cwd=work, capture_output=True, text=True, check=False
+            ).stdout
+            body = [ln for ln in diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
+            out.write(f"## {key}\n" + "\n".join(body) + "\n\n")
+    summary: dict[str, object] = {
+        "module": name,
+        "exit": proc.returncode,
+        "seconds": round(elapsed),
+        "counts": dict(counts),
+        "killed": sum(n for s, n in counts.items() if s in KILLED),
+        "survived": len(survivors),
+        "total": len(status),
+    }
+    (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("modules", nargs="*", choices=[[], *MODULES], metavar="MODULE", default=[])
+    ap.add_argument("--jobs", type=int, default=2, help="parallel mutant workers (default 2)")
+    args = ap.parse_args()
+    if not MUTMUT.exists():
+        print("mutmut is not installed: pip install -e '.[mutate]'", file=sys.stderr)
+        return 2
+    for name in args.modules or list(MODULES):
+        s = run_module(name, args.jobs)
+        print(
+            f"{name}: {s['killed']} killed, {s['survived']} survived of {s['total']} "
+            f"({s['counts']}) in {s['seconds']} s; survivors: {WORK / name / 'survivors.txt'}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
