@@ -12,6 +12,7 @@ from __future__ import annotations
 from cleanfeed.clean import clean_html, clean_html_all
 from cleanfeed.dedup import DedupIndex
 from cleanfeed.errors import CleanfeedError, ConfigError, Drop, FetchError, LockHeld
+from cleanfeed.explain import Explanation, explain
 from cleanfeed.models import Article, Page
 from cleanfeed.normalize import normalize_report, normalize_text
 from cleanfeed.runner import RunResult, run
@@ -25,6 +26,7 @@ __all__ = [
     "ConfigError",
     "DedupIndex",
     "Drop",
+    "Explanation",
     "FetchError",
     "LockHeld",
     "Page",
@@ -33,6 +35,7 @@ __all__ = [
     "__version__",
     "clean_html",
     "clean_html_all",
+    "explain",
     "load_settings",
     "normalize_report",
     "normalize_text",

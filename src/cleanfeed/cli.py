@@ -29,6 +29,7 @@ from cleanfeed.runner import preview, run
 from cleanfeed.settings import Settings, load_settings, parse_value
 from cleanfeed.sources import describe
 from cleanfeed.state import StateLock
+from cleanfeed.view_commands import register as register_view_commands
 from cleanfeed.write import OutputError
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_TEMPFAIL, EXIT_CONFIG = 0, 1, 2, 75, 78
@@ -313,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--urls", action="store_true", help="read feeds and sitemaps; list each page URL")
             p.add_argument("--source", metavar="NAME", help="only this source (with --urls)")
         p.set_defaults(func=func)
+    register_view_commands(sub)  # explain, report
     return parser
 
 

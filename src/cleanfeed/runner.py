@@ -499,6 +499,10 @@ def run(
                 dedup.close()
                 if scratch is not None:
                     shutil.rmtree(scratch, ignore_errors=True)
+            if not dry_run and settings.output.report:
+                from cleanfeed.report import report_after_run  # noqa: PLC0415  (templates, charts: only here)
+
+                report_after_run(folder, settings)
             log.info(
                 "run finished",
                 extra={"event": "run_finished", "folder": str(written or ""), "counts": manifest["counts"]},

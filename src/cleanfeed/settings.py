@@ -31,6 +31,9 @@ class _Strict(BaseModel):
 class OutputSettings(_Strict):
     dir: Path = Path("out")
     gzip: bool = False
+    report: bool = Field(
+        default=True, description="write report.html and its explain pages beside the manifest"
+    )
 
 
 class StateSettings(_Strict):
