@@ -224,8 +224,8 @@ def _outside(trace: Trace, sel: Selection | None) -> dict[int, BlockView]:
     raws = [trace.page.blocks[i].text for i in at]
     normed = normalize_lines(raws)[0] if raws else []
     out: dict[int, BlockView] = {}
-    for i, raw, text in zip(at, raws, normed, strict=True):
-        text = " ".join(text.split()) or raw
+    for i, raw, line in zip(at, raws, normed, strict=True):
+        text = " ".join(line.split()) or raw
         view = BlockView(index=i, status="outside", rule=OUTSIDE, text=text, chars=_chars(raw))
         view.raw = raw if _visible(raw) != _visible(text) else None
         out[i] = view

@@ -215,7 +215,9 @@ def test_report_page_draws_its_charts_offline(
             k: str(v) for k, v in manifest["counts"].items()
         }
         _shot(page, tmp_path, "report.png", full_page=True)
-        _shot(page, tmp_path, "report-top.png", docs=True, clip={"x": 0, "y": 0, "width": 1200, "height": 1750})
+        _shot(
+            page, tmp_path, "report-top.png", docs=True, clip={"x": 0, "y": 0, "width": 1200, "height": 1750}
+        )
         # Its explain links open explain pages, offline too.
         link = page.query_selector("#largest-removals a[data-explain]")
         assert link is not None

@@ -108,7 +108,9 @@ def _charts(data: RunData) -> list[Chart]:
     m = data.manifest
     sources = {name: dict(info.get("counts", {})) for name, info in (m.get("sources") or {}).items()}
     conf = data.confidences()
-    series = [*OUTCOMES, *sorted({k for c in sources.values() for k in c} - set(OUTCOMES))]
+    # Outcomes are the record streams the run counts ("found" and such per-source tallies are not).
+    outcomes = set(data.counts) - {"processed"}
+    series = [*OUTCOMES, *sorted({k for c in sources.values() for k in c} & outcomes - set(OUTCOMES))]
     removed = data.removed_by_rule()
     timings = {k: float(v) for k, v in (m.get("timings") or {}).items()}
     stages = {
