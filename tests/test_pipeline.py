@@ -154,7 +154,7 @@ def test_clean_page_uses_header_charset_and_final_url() -> None:
     )
     art = clean_page(page)
     assert "先进制造业" in art.text
-    assert art.url == "http://a/y" and art.source == "s" and art.id
+    assert (art.url, art.final_url) == ("http://a/x", "http://a/y") and art.source == "s" and art.id
 
 
 def test_clean_job_returns_drops_as_tuples() -> None:

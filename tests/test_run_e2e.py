@@ -34,6 +34,11 @@ def read_run(folder: Path) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def manifest_counts(folder: Path) -> dict[str, int]:
+    counts: dict[str, int] = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["counts"]
+    return counts
+
+
 def run_folders(tmp: Path) -> list[Path]:
     out = tmp / "out"
     return sorted(p for p in out.iterdir() if p.is_dir()) if out.exists() else []
@@ -43,20 +48,25 @@ def path_of(url: str) -> str:
     return "/" + url.split("/", 3)[3]
 
 
+def page_of(rec: dict[str, Any]) -> str:
+    """The path of the page a record is about: where its request ended after redirects."""
+    return path_of(rec.get("final_url") or rec["url"])
+
+
 def test_first_run_writes_every_page_once(site: SiteServer, tmp_path: Path) -> None:
     cfg = write_config(tmp_path, site.base)
     assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 1  # failing pages -> exit 1
     [folder] = run_folders(tmp_path)
     recs = read_run(folder)
-    assert {path_of(r["url"]) for r in recs["articles"]} == ARTICLES
-    assert [path_of(r["url"]) for r in recs["duplicates"]] == ["/repost/r1.html"]
+    assert {page_of(r) for r in recs["articles"]} == ARTICLES
+    assert [page_of(r) for r in recs["duplicates"]] == ["/repost/r1.html"]
     assert recs["duplicates"][0]["duplicate_of"].endswith("/news/a1.html")
     assert {path_of(r["url"]): r["reject_reason"] for r in recs["rejects"]} == REJECTS
     every = [r["id"] for stream in ("articles", "duplicates", "rejects") for r in recs[stream]]
     assert len(every) == len(set(every)) == len(ARTICLES) + 1 + len(REJECTS)
     # the redirect was followed, the GBK page decoded from its header charset alone
-    a3 = next(r for r in recs["articles"] if r["url"].endswith("/news/a3.html"))
-    assert "老旧小区" in a3["text"]
+    a3 = next(r for r in recs["articles"] if page_of(r) == "/news/a3.html")
+    assert "老旧小区" in a3["text"] and path_of(a3["url"]) == "/redirect/news/a3.html"
     gbk = next(r for r in recs["articles"] if r["url"].endswith("/news/gbk.html"))
     assert "先进制造业" in gbk["text"] and "\ufffd" not in gbk["text"]
     assert site.hits["/private/secret.html"] == 0  # robots.txt obeyed
@@ -280,7 +290,7 @@ def test_file_size_limit_exits_78_and_the_next_run_redoes_everything(
     assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 1
     folders = run_folders(tmp_path)
     assert len(folders) == 1  # the failed run left nothing behind
-    assert {path_of(r["url"]) for r in read_run(folders[0])["articles"]} == ARTICLES
+    assert {page_of(r) for r in read_run(folders[0])["articles"]} == ARTICLES
 
 
 def test_revisit_uses_conditional_get_and_a_304_costs_nothing(site: SiteServer, tmp_path: Path) -> None:
@@ -397,7 +407,12 @@ urls = ["{site.base}/news/a2.html"]
     assert len(read_run(folder)["articles"]) == 1
 
 
-def test_two_urls_of_one_canonical_story_give_one_article(site: SiteServer, tmp_path: Path) -> None:
+def test_a_redirect_to_a_listed_page_gives_one_record_and_a_copy_is_a_duplicate(
+    site: SiteServer, tmp_path: Path
+) -> None:
+    """The redirect reaches the page already listed: no second record (one record per page per run). The
+    ``?utm=x`` URL is another page with the same story: its own record, a duplicate found by dedup (it shares
+    the canonical, which is a dedup signal, not an identity)."""
     sources = f"""
 [[sources]]
 name = "list"
@@ -406,6 +421,12 @@ urls = ["{site.base}/news/a2.html", "{site.base}/redirect/news/a2.html", "{site.
 """
     cfg = write_config(tmp_path, site.base, sources=sources)
     assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 0
-    recs = read_run(run_folders(tmp_path)[0])
-    assert len(recs["articles"]) == 1 and len(recs["duplicates"]) == 2
-    assert {r["id"] for r in recs["duplicates"]} == {recs["articles"][0]["id"]}
+    [folder] = run_folders(tmp_path)
+    recs = read_run(folder)
+    [art] = recs["articles"]
+    [dup] = recs["duplicates"]
+    assert path_of(art["url"]) == "/news/a2.html"
+    assert path_of(dup["url"]) == "/news/a2.html?utm=x"
+    assert dup["duplicate_of"] == art["url"] and dup["dup_kind"] == "exact"
+    assert dup["id"] != art["id"]
+    assert manifest_counts(folder)["same_page"] == 1

@@ -112,18 +112,19 @@ def _collect(
     return asyncio.run(go())
 
 
-def test_files_source_uses_canonical_or_file_uri(tmp_path: Path) -> None:
+def test_files_source_items_are_identified_by_path(tmp_path: Path) -> None:
+    """A file is its own page whatever its canonical says (read after admission, so nothing is read here)."""
     (tmp_path / "pages").mkdir()
     (tmp_path / "pages" / "a.html").write_bytes(_site("news/a1.html"))
     (tmp_path / "pages" / "b.html").write_text("<p>无规范链接</p>", encoding="utf-8")
     items = _collect(
         {"sources": [{"name": "f", "kind": "files", "paths": ["pages/*.html"], "original": True}]}, tmp_path
     )
-    assert [i.url for i in items] == [
-        f"{BASE}/news/a1.html",
-        (tmp_path / "pages" / "b.html").resolve().as_uri(),
-    ]
-    assert all(i.body and i.original for i in items)
+    files = [(tmp_path / "pages" / n).resolve() for n in ("a.html", "b.html")]
+    assert [i.url for i in items] == [f.as_uri() for f in files]
+    assert [i.path for i in items] == files
+    assert [i.size for i in items] == [f.stat().st_size for f in files]
+    assert all(i.body is None and i.original and i.local for i in items)
 
 
 def test_urls_source_list_and_file_with_filters(tmp_path: Path) -> None:

@@ -22,10 +22,11 @@ from cleanfeed.dedup import DedupIndex
 from cleanfeed.dedup.load import load_originals
 from cleanfeed.errors import ConfigError, Drop, FetchError, LockHeld, StateError, is_temporary
 from cleanfeed.fetch import Fetcher
+from cleanfeed.frontier import preview
 from cleanfeed.log import RichProgress, is_tty, setup_logging
 from cleanfeed.models import Article, Page
 from cleanfeed.render import as_markdown, as_text
-from cleanfeed.runner import preview, run
+from cleanfeed.runner import run
 from cleanfeed.settings import Settings, load_settings, parse_value
 from cleanfeed.sources import describe
 from cleanfeed.state import StateLock

@@ -78,6 +78,7 @@ class _Host:
     client: httpx.AsyncClient | None = None
     inflight: int = 0
     last_used: float = 0.0
+    failing_s: float = 0.0  # time spent in failed attempts and retry waits: the per-host budget
 
 
 class _TooLarge(Exception):
@@ -215,6 +216,8 @@ class Fetcher:
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, _Host] = {}
         self.stats: dict[str, int] = {"requests": 0, "not_modified": 0, "retries": 0, "bytes": 0}
+        # time.monotonic() after which no request or retry starts (the run's deadline): FetchError("deadline")
+        self.stop_at: float | None = None
 
     def _new_client(self, size: int, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
         if self._ssl is None:  # loading the CA bundle costs ~50 ms: once per fetcher, not per host
@@ -254,6 +257,15 @@ class Fetcher:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    def _check_time(self, h: _Host, url: str, wait: float) -> None:
+        now = time.monotonic()
+        if self.stop_at is not None and now + wait >= self.stop_at:
+            raise FetchError("deadline", url, "the run's deadline came first")
+        if h.failing_s + wait > self.s.host_budget:
+            raise FetchError(
+                "host_budget", url, f"host spent {h.failing_s:.0f}s failing (budget {self.s.host_budget}s)"
+            )
 
     # -- politeness ---------------------------------------------------------------------------------
     def _host(self, url: httpx.URL) -> _Host:
@@ -446,18 +458,31 @@ class Fetcher:
         last_modified: str | None = None,
         any_type: bool = False,
     ) -> FetchResult:
-        """Fetch ``url`` (retrying what is worth retrying). Raises ``FetchError``."""
+        """Fetch ``url`` (retrying what is worth retrying). Raises ``FetchError``.
+
+        Bounded in time: a ``Retry-After`` over ``max_retry_after`` fails at once (the next run asks again);
+        once a host has cost ``host_budget`` seconds in failures and waits, its fetches fail with
+        ``host_budget``, and after ``stop_at`` with ``deadline``: both mean "not tried: leave it for the
+        next run", not a failure of the page.
+        """
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        try:
+            h = self._host(httpx.URL(url))
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise FetchError("bad_url", url, str(exc)) from None
         attempt = 0
         while True:
+            self._check_time(h, url, 0.0)
+            t0 = time.monotonic()
             try:
                 page = await self._fetch_chain(url, headers, any_type=any_type)
             except _Retryable as exc:
                 err = exc
+                h.failing_s += time.monotonic() - t0
             else:
                 if page is None:
                     self.stats["not_modified"] += 1
@@ -465,9 +490,17 @@ class Fetcher:
                 return FetchResult(page)
             if attempt >= self.s.retries:
                 raise err.error
+            if err.retry_after is not None and err.retry_after > self.s.max_retry_after:
+                raise FetchError(
+                    err.error.reason,
+                    url,
+                    f"Retry-After {err.retry_after:.0f}s is over {self.s.max_retry_after}s",
+                )
             delay = self.s.backoff * (2**attempt) * (0.5 + random.random() / 2)  # jitter spreads retries
             if err.retry_after is not None:
-                delay = max(delay, min(err.retry_after, self.s.max_retry_after))
+                delay = max(delay, err.retry_after)
+            self._check_time(h, url, delay)
+            h.failing_s += delay
             attempt += 1
             self.stats["retries"] += 1
             log.debug("retry %d of %s in %.2fs (%s)", attempt, url, delay, err.error.reason)

@@ -65,6 +65,9 @@ class Article(BaseModel):
     flags: list[str] = Field(default_factory=list)  # low-confidence edits a user may want to review
     story_index: int | None = None  # position on a multi-story page (0 = lead)
     original: bool = False  # came from a source that publishes originals
+    final_url: str | None = None  # where the request for ``url`` ended after redirects
+    path: str | None = None  # the local file (files sources) or WARC archive the page came from
+    warc_offset: int | None = None  # the record's offset in that WARC archive
 
     @property
     def paragraphs(self) -> list[str]:

@@ -11,7 +11,6 @@ import ctypes
 import ctypes.util
 import dataclasses
 import importlib
-import inspect
 import logging
 import os
 import signal
@@ -24,8 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from cleanfeed.clean import clean_html
-from cleanfeed.decode import decode_html
+from cleanfeed.clean import clean_html_all
 from cleanfeed.errors import Drop
 from cleanfeed.extract import RuleSet
 from cleanfeed.models import Article, Page
@@ -78,35 +76,27 @@ class Pipeline:
         return article
 
 
-# -- cleaning ----------------------------------------------------------------------------------------------
-def _clean_params() -> frozenset[str]:
-    try:
-        return frozenset(inspect.signature(clean_html).parameters)
-    except (TypeError, ValueError):
-        return frozenset()
-
-
+# -- cleaning ---------------------------------------------------------------------------------------------
 def clean_page(page: Page, rules: RuleSet | None = None) -> Article:
-    """``clean_html`` on a fetched page, passing the header charset and site rules when supported.
+    """The lead story of a fetched page (``clean_page_all(...)[0]``)."""
+    return clean_page_all(page, rules)[0]
 
-    Before ``clean_html`` grew ``header_charset=`` we decode here with that charset; same result.
+
+def clean_page_all(page: Page, rules: RuleSet | None = None) -> list[Article]:
+    """Every story of a fetched page (``story_index`` 0..n on multi-story pages), each finalized.
+
+    The page's ``url`` (what was asked for) is the records' ``url``; ``final_url`` (after redirects) is
+    what the extractor sees, so relative links and host rules resolve against where the page really is.
     """
-    params = _clean_params()
-    url = page.final_url or page.url
-    kwargs: dict[str, Any] = {}
-    html: bytes | str = page.body
-    if page.charset:
-        if "header_charset" in params:
-            kwargs["header_charset"] = page.charset
-        else:
-            html = decode_html(page.body, page.charset)[0]
-    if rules and "rules" in params:
-        kwargs["rules"] = rules
-    art = clean_html(html, url=url, **kwargs)
-    art.url = url
-    art.source = page.source
-    art.fetched_at = page.fetched_at
-    return art.finalize()
+    where = page.final_url or page.url
+    arts = clean_html_all(page.body, url=where, header_charset=page.charset, rules=rules)
+    for art in arts:
+        art.url = page.url
+        art.final_url = page.final_url
+        art.source = page.source
+        art.fetched_at = page.fetched_at
+        art.finalize()
+    return arts
 
 
 def worker_init(parent_pid: int) -> None:
@@ -130,10 +120,10 @@ def worker_init(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def clean_job(page: Page, rules: RuleSet | None) -> Article | tuple[str, str]:
+def clean_job(page: Page, rules: RuleSet | None) -> list[Article] | tuple[str, str]:
     """Process-pool entry point: exceptions with custom ``__init__`` do not pickle, so a drop is a tuple."""
     try:
-        return clean_page(page, rules)
+        return clean_page_all(page, rules)
     except Drop as drop:
         return (drop.reason, drop.detail)
     except Exception as exc:  # clean_html should only raise Drop; never let a page kill a worker

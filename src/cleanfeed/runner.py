@@ -9,38 +9,37 @@ and redoes its pages, so the committed folders together hold every record exactl
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import multiprocessing
 import os
 import shutil
-import sqlite3
 import tempfile
 import time
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import httpx
 
+from cleanfeed.crawl import HostQueues
 from cleanfeed.errors import CleanfeedError, ConfigError, Drop, FetchError
 from cleanfeed.extract import RuleSet
 from cleanfeed.fetch import Fetcher
+from cleanfeed.frontier import Frontier, Verdict
 from cleanfeed.ledger import RUN_FOLDER, Ledger, folder_name, recover
-from cleanfeed.models import Article, Page
+from cleanfeed.models import Article, Page, stable_id
 from cleanfeed.pipeline import Pipeline, Stage, clean_job, open_dedup, worker_init
 from cleanfeed.settings import FeedSource, Settings, SitemapSource, Source
-from cleanfeed.sources import Item, describe, iter_source
+from cleanfeed.sources import Item, describe, iter_source, page_url, read_capped
 from cleanfeed.state import DONE, State, StateLock
 from cleanfeed.write import OutputError, RunWriter
 
 log = logging.getLogger(__name__)
-
-MAX_PENDING = 5000  # queued URLs across hosts: bounds memory on 100k-URL sitemaps
 
 
 class Progress(Protocol):
@@ -65,50 +64,12 @@ class RunResult:
         return 0 if self.ok else 1
 
 
-class _HostQueues:
-    """Per-host queues drained by at most ``per_host`` workers each: one slow host cannot block the others."""
-
-    def __init__(self, per_host: int, handle: Any) -> None:
-        self.per_host = per_host
-        self.handle = handle
-        self.queues: dict[str, deque[Item]] = {}
-        self.active: Counter[str] = Counter()
-        self.tasks: set[asyncio.Task[None]] = set()
-        self.pending = 0
-        self.space = asyncio.Event()
-        self.space.set()
-
-    async def put(self, item: Item) -> None:
-        while self.pending >= MAX_PENDING:
-            self.space.clear()
-            await self.space.wait()
-        host = urlsplit(item.url).netloc.lower()
-        self.queues.setdefault(host, deque()).append(item)
-        self.pending += 1
-        if self.active[host] < self.per_host:
-            self.active[host] += 1
-            task = asyncio.create_task(self._worker(host))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
-
-    async def _worker(self, host: str) -> None:
-        q = self.queues[host]
-        try:
-            while q:
-                item = q.popleft()
-                self.pending -= 1
-                self.space.set()
-                await self.handle(item)
-        finally:
-            self.active[host] -= 1
-
-    async def join(self) -> None:
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks))
+_DEFERRED = frozenset({"deadline", "host_budget"})  # not tried: left for the next run, nothing recorded
 
 
 class _Run:
-    """The mutable state of one run; ``crawl()`` is the async part."""
+    """The mutable state of one run; ``crawl()`` is the async part. Admission is the ``Frontier``'s, commits
+    the ``Ledger``'s; this class fetches, cleans and turns each outcome into records."""
 
     def __init__(
         self,
@@ -119,15 +80,16 @@ class _Run:
         limit: int | None,
         transport: httpx.AsyncBaseTransport | None,
         progress: Progress | None,
+        deadline_at: float | None = None,
     ) -> None:
         self.s = settings
         self.ledger = ledger
         self.state = ledger.state
         self.dedup = dedup = ledger.dedup
         self.sources = sources
-        self.limit = limit
         self.transport = transport
         self.progress = progress
+        self.frontier = Frontier(settings.fetch, limit=limit, deadline_at=deadline_at)
         stages: list[Stage] = [dedup.stage] if dedup.stage is not None else []
         self.pipeline = Pipeline(stages)
         self.counts: Counter[str] = Counter()
@@ -137,13 +99,10 @@ class _Run:
             self.per_source[src.name] = Counter()
         self.source_errors: dict[str, list[str]] = {s.name: [] for s in sources}
         self.timings: dict[str, float] = {}
-        self.claimed: set[str] = set()
-        self.emitted: set[str] = set()  # record ids written this run
-        self.enqueued = 0
-        self.limited = False
         self.failed_pages = 0
         self.pool: ProcessPoolExecutor | None = None
         self.fetch_stats: dict[str, int] = {}
+        self._entries: list[tuple[str, str, str | None, str | None]] = []  # source, entry URL, validators
         self._rules: dict[str, RuleSet | None] = {s.name: s.ruleset() for s in sources}
         self.fetcher: Fetcher  # set by crawl()
 
@@ -164,23 +123,28 @@ class _Run:
         reason: str,
         status: str,
         error: str | None = None,
-        validators: dict[str, Any] | None = None,
+        marks: dict[str, Any] | None = None,
         **fields: Any,
     ) -> None:
+        """A reject record for ``item`` and its state row (``marks``: validators, sizes, hashes)."""
         self.reasons[reason] += 1
         art = Article.rejected(reason, url=item.url, source=item.source, original=item.original, **fields)
+        if item.key is not None:
+            art.id = stable_id(item.key)
+        art.path = str(item.path) if item.path is not None else None
+        art.warc_offset = item.offset
         self._emit(art, "rejects")
-        self.state.record(item.url, item.source, status, error=error or reason, **(validators or {}))
+        self.ledger.record(item.ident, item.source, status, error=error or reason, **(marks or {}))
 
     def _tick(self) -> None:
         if self.progress is not None:
             done = self.counts["articles"] + self.counts["duplicates"] + self.counts["rejects"]
-            self.progress.update(done, self.enqueued)
+            self.progress.update(done, self.frontier.enqueued)
 
     # -- one item -----------------------------------------------------------------------------------------
-    async def handle(self, item: Item) -> None:
+    async def handle(self, item: Item, verdict: Verdict) -> None:
         try:
-            await self._handle(item)
+            await self._handle(item, verdict)
         except OutputError:
             raise
         except Exception as exc:  # our bug must cost one page, not the run
@@ -188,9 +152,16 @@ class _Run:
             self._reject(item, "internal_error", "failed", f"{type(exc).__name__}: {exc}")
         self._tick()
 
-    async def _handle(self, item: Item) -> None:
-        prev = self.state.get(item.url)
-        if item.local:
+    async def _handle(self, item: Item, verdict: Verdict) -> None:
+        if item.reject is not None:  # lost while listing: said in a record, not dropped unseen
+            self.failed_pages += item.reject in ("warc_truncated", "warc_unreadable")
+            detail = f"{item.reject}: {item.detail}" if item.detail else item.reject
+            self._reject(item, item.reject, "rejected", detail)
+            return
+        if item.path is not None and item.body is None:
+            await self._handle_file(item)
+            return
+        if item.local:  # a WARC record
             page = Page(
                 url=item.url,
                 source=item.source,
@@ -198,60 +169,103 @@ class _Run:
                 charset=item.charset,
                 fetched_at=item.fetched_at or datetime.now(timezone.utc),
             )
-        else:
-            fetch = self.pipeline.count("fetch")
-            fetch.seen += 1
-            t0 = time.perf_counter()
-            try:
-                revisit = prev is not None and prev.status == "ok"
-                res = await self.fetcher.fetch(
-                    item.url,
-                    etag=prev.etag if revisit and prev else None,
-                    last_modified=prev.last_modified if revisit and prev else None,
-                )
-            except FetchError as exc:
+            await self._clean(item, page, {"body_hash": item.digest})
+            return
+        await self._handle_http(item, verdict)
+
+    async def _handle_file(self, item: Item) -> None:
+        assert item.path is not None
+        marks: dict[str, Any] = {"size": item.size, "mtime_ns": item.mtime_ns}
+        try:
+            body = read_capped(item.path, self.s.fetch.max_bytes)
+        except Drop as drop:
+            self._reject(item, drop.reason, "rejected", str(drop), marks)
+            return
+        marks["body_hash"] = body_hash = _hash(body)
+        prev = self.state.get(item.ident)
+        if prev is not None and prev.body_hash == body_hash and prev.status in DONE:
+            self.counts["unchanged"] += 1  # touched, not edited: nothing new to say
+            self.ledger.record(item.ident, item.source, prev.status, **marks)
+            return
+        # The page's own URL claim (canonical, og:url) is what the extractor sees and the record's ``url``
+        # (host rules, relative links); the file is the identity and the record's ``path``.
+        page = Page(
+            url=page_url(body) or item.url,
+            source=item.source,
+            body=body,
+            fetched_at=datetime.fromtimestamp((item.mtime_ns or 0) / 1e9, timezone.utc),
+        )
+        await self._clean(item, page, marks)
+
+    async def _handle_http(self, item: Item, verdict: Verdict) -> None:
+        prev = self.state.get(item.url)
+        fetch = self.pipeline.count("fetch")
+        fetch.seen += 1
+        t0 = time.perf_counter()
+        conditional = verdict == "revisit" and prev is not None
+        try:
+            res = await self.fetcher.fetch(
+                item.url,
+                etag=prev.etag if conditional and prev else None,
+                last_modified=prev.last_modified if conditional and prev else None,
+            )
+        except FetchError as exc:
+            if exc.reason in _DEFERRED:
                 fetch.dropped[exc.reason] += 1
-                blocked = exc.reason in ("robots_disallowed", "blocked_address")
-                if not blocked:
-                    self.failed_pages += 1
-                self._reject(
-                    item,
-                    f"fetch:{exc.reason}",
-                    "blocked" if blocked else "failed",
-                    f"{exc.reason}: {exc.detail}" if exc.detail else exc.reason,
-                    fetched_at=datetime.now(timezone.utc),
-                )
+                self.counts["deferred"] += 1
                 return
-            finally:
-                self._time("fetch_s", t0)
-            fetch.kept += 1
-            if res.page is None:  # 304: nothing new, nothing written
-                self.counts["not_modified"] += 1
-                self.state.record(item.url, item.source, "ok")
-                return
-            page = res.page
-            page.source = item.source
+            fetch.dropped[exc.reason] += 1
+            blocked = exc.reason in ("robots_disallowed", "blocked_address")
+            if not blocked:
+                self.failed_pages += 1
+            self._reject(
+                item,
+                f"fetch:{exc.reason}",
+                "blocked" if blocked else "failed",
+                f"{exc.reason}: {exc.detail}" if exc.detail else exc.reason,
+                fetched_at=datetime.now(timezone.utc),
+            )
+            return
+        finally:
+            self._time("fetch_s", t0)
+        fetch.kept += 1
+        if res.page is None:  # 304: nothing new, nothing written
+            self.counts["not_modified"] += 1
+            self.ledger.record(item.url, item.source, prev.status if prev else "ok")
+            return
+        page = res.page
+        page.source = item.source
+        final = page.final_url or item.url
+        marks: dict[str, Any] = {
+            "etag": page.headers.get("etag"),
+            "last_modified": page.headers.get("last-modified"),
+            "body_hash": _hash(page.body),
+        }
+        if not self.frontier.claim_final(item.url, final) or self._done_before(final):
+            # Another URL of this run (or of an earlier run) reached the same page: one record per page.
+            self.counts["same_page"] += 1
+            self.ledger.record(item.url, item.source, "ok", error=f"same page as {final}", **marks)
+            return
+        if prev is not None and prev.status in DONE and prev.body_hash == marks["body_hash"]:
+            self.counts["unchanged"] += 1  # revisited, same bytes: no record again (rejects included)
+            self.ledger.record(item.url, item.source, prev.status, **marks)
+            return
+        await self._clean(item, page, marks, also=final if final != item.url else None)
+
+    def _done_before(self, final: str) -> bool:
+        prev = self.state.get(final)
+        return prev is not None and prev.status in DONE and not self.s.fetch.revisit
+
+    async def _clean(self, item: Item, page: Page, marks: dict[str, Any], also: str | None = None) -> None:
+        """Clean ``page`` into its stories and write each; record the outcome under the item's identity
+        (and under ``also``, the final URL of a redirect, so a later listing of it is known as done)."""
         self.counts["processed"] += 1
-        src_rules = self._rules.get(item.source)
         clean = self.pipeline.count("clean")
         clean.seen += 1
         t0 = time.perf_counter()
-        if self.pool is not None:
-            try:
-                out = await asyncio.get_running_loop().run_in_executor(self.pool, clean_job, page, src_rules)
-            except BrokenProcessPool:
-                # A worker died (a crash in a C extension on a hostile page): that page is rejected, the
-                # pool is replaced, the run goes on.
-                log.error("cleaning worker died on %s; restarting the pool", item.url)
-                self._restart_pool()
-                out = ("worker_crashed", "the cleaning process died on this page")
-        else:
-            out = clean_job(page, src_rules)
+        out = await self._clean_job(item, page)
         self._time("clean_s", t0)
-        validators: dict[str, Any] = {
-            "etag": page.headers.get("etag"),
-            "last_modified": page.headers.get("last-modified"),
-        }
+        keys = [item.ident, *([also] if also else [])]
         if isinstance(out, tuple):
             clean.dropped[out[0]] += 1
             self._reject(
@@ -259,21 +273,42 @@ class _Run:
                 out[0],
                 "rejected",
                 f"{out[0]}: {out[1]}" if out[1] else out[0],
-                validators,
+                marks,
                 fetched_at=page.fetched_at,
+                final_url=page.final_url,
             )
+            if also:
+                self.ledger.record(also, item.source, "rejected", error=out[0], **marks)
             return
         clean.kept += 1
-        art = out
-        art.original = item.original
-        if art.id in self.emitted:
-            # Another URL of this run had the same canonical URL (hence id): the same story, said once.
-            art.duplicate_of, art.dup_kind, art.similarity = art.canonical_url or art.url, "exact", 1.0
-            self._emit(art, "duplicates")
-            self.state.record(item.url, item.source, "ok", content_hash=art.content_hash, **validators)
-            return
-        if art.id:
-            self.emitted.add(art.id)
+        for art in out:
+            art.original = item.original
+            # The record id comes from the page's identity, not its canonical: pages sharing a canonical
+            # stay distinct records, and dedup compares them like any other pair.
+            ident = also or item.ident
+            art.id = stable_id(ident if art.story_index in (None, 0) else f"{ident}#{art.story_index}")
+            if item.path is not None:
+                art.path = str(item.path)
+                art.warc_offset = item.offset
+            self._dedup_and_emit(art)
+        for key in keys:
+            self.ledger.record(key, item.source, "ok", content_hash=out[0].content_hash, **marks)
+
+    async def _clean_job(self, item: Item, page: Page) -> list[Article] | tuple[str, str]:
+        src_rules = self._rules.get(item.source)
+        if self.pool is None:
+            return clean_job(page, src_rules)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.pool, clean_job, page, src_rules)
+        except BrokenProcessPool:
+            # A worker died (a crash in a C extension on a hostile page): that page is rejected, the
+            # pool is replaced, the run goes on.
+            log.error("cleaning worker died on %s; restarting the pool", item.url)
+            self._restart_pool()
+            return ("worker_crashed", "the cleaning process died on this page")
+
+    def _dedup_and_emit(self, art: Article) -> None:
+        """One story: its own dedup decision and its own record."""
         t0 = time.perf_counter()
         try:
             art = self.pipeline.process(art)
@@ -281,7 +316,6 @@ class _Run:
             self.reasons[drop.reason] += 1
             art.reject_reason = drop.reason
             self._emit(art, "rejects")
-            self.state.record(item.url, item.source, "rejected", error=drop.reason, **validators)
             return
         finally:
             self._time("dedup_s", t0)
@@ -293,10 +327,9 @@ class _Run:
             stage.links.clear()
         dup = art.duplicate_of is not None and self.s.dedup.policy == "separate"
         self._emit(art, "duplicates" if dup else "articles")
-        self.state.record(item.url, item.source, "ok", content_hash=art.content_hash, **validators)
 
     # -- sources ------------------------------------------------------------------------------------------
-    async def _produce(self, src: Source, queues: _HostQueues) -> None:
+    async def _produce(self, src: Source, queues: HostQueues) -> None:
         entries: list[tuple[str, str | None, str | None]] = []
 
         async def fetch_entry(url: str) -> bytes | None:
@@ -324,44 +357,41 @@ class _Run:
             async for item in iter_source(src, self.s, fetch_entry, on_error, found):
                 if not await self._offer(item, queues):
                     return
+        except FetchError as exc:
+            if exc.reason in _DEFERRED:  # the entry point itself was not tried: not a failure
+                self.counts["deferred"] += 1
+                return
+            log.warning("source %s failed: %s", src.name, exc)
+            self.source_errors[src.name].append(f"{exc.reason}: {exc}")
+            return
         except CleanfeedError as exc:
             reason = getattr(exc, "reason", type(exc).__name__)
             log.warning("source %s failed: %s", src.name, exc)
             self.source_errors[src.name].append(f"{reason}: {exc}")
             return
-        self.per_source[src.name]["found"] += found["found"]
+        finally:
+            for key, n in found.items():
+                if key.startswith("warc_"):
+                    self.per_source[src.name][f"skipped_{key}"] += n
+            self.per_source[src.name]["found"] += found["found"]
         if not found["found"] and not found["unchanged"] and not self.source_errors[src.name]:
             # A glob matching nothing or an empty feed is most often a typo: a run that silently does
             # nothing forever is worse than one that says so every time.
-            msg = f"empty: source {src.name!r} ({describe(src, self.s).split(chr(9))[-1]}) yielded no pages"
+            where = describe(src, self.s).split("\t")[-1]
+            msg = f"empty: source {src.name!r} ({where}) yielded no pages"
             log.warning("source %s failed: %s", src.name, msg)
             self.source_errors[src.name].append(msg)
-        # Validators of feeds/sitemaps are kept only when every entry was taken (not cut by --limit),
-        # else a 304 next run would hide the entries not yet done.
-        if not self.limited:
-            for url, etag, last_modified in entries:
-                self.state.record(url, src.name, "entry", etag=etag, last_modified=last_modified)
+        self._entries += [(src.name, *e) for e in entries]
 
-    async def _offer(self, item: Item, queues: _HostQueues) -> bool:
-        """Queue ``item`` unless already claimed or done; False once ``--limit`` is reached."""
-        if self.limit is not None and self.enqueued >= self.limit:
-            self.limited = True
-            return False
-        if item.url in self.claimed:
-            return True
-        self.claimed.add(item.url)
-        prev = self.state.get(item.url)
-        if prev is not None and not self.s.fetch.revisit and (prev.status in DONE or prev.status == "entry"):
-            self.counts["skipped"] += 1
-            return True
-        if prev is not None and prev.status == "failed" and prev.failures >= self.s.fetch.max_failures:
-            self.counts["given_up"] += 1
-            return True
-        self.enqueued += 1
+    async def _offer(self, item: Item, queues: HostQueues) -> bool:
+        """Queue ``item`` if the Frontier admits it; False once the run takes no more (limit, deadline)."""
+        verdict = self.frontier.offer(item, self.state.get(item.ident))
+        if verdict is None:
+            return not self.frontier.stopped
         if item.local:
-            await self.handle(item)  # already in hand: no host to be polite to
+            await self.handle(item, verdict)  # already in hand: no host to be polite to
         else:
-            await queues.put(item)
+            await queues.put(item, verdict)
         return True
 
     def _restart_pool(self) -> None:
@@ -379,11 +409,17 @@ class _Run:
         try:
             async with Fetcher(self.s.fetch, transport=self.transport) as fetcher:
                 self.fetcher = fetcher
-                queues = _HostQueues(self.s.fetch.per_host_concurrency, self.handle)
+                fetcher.stop_at = self.frontier.deadline_at
+                queues = HostQueues(self.s.fetch.per_host_concurrency, self._queued)
                 producers = [asyncio.create_task(self._produce(src, queues)) for src in self.sources]
                 try:
                     await asyncio.gather(*producers)
                     await queues.join()
+                    # Validators of feeds/sitemaps are kept only when every entry was done (none cut by
+                    # --limit or left by the deadline), else a 304 next run would hide the entries not done.
+                    if not self.frontier.stopped and not self.counts["deferred"]:
+                        for name, url, etag, last_modified in self._entries:
+                            self.ledger.record(url, name, "entry", etag=etag, last_modified=last_modified)
                 except BaseException:
                     for t in [*producers, *queues.tasks]:
                         t.cancel()
@@ -394,13 +430,20 @@ class _Run:
             if self.pool is not None:
                 self.pool.shutdown(cancel_futures=True)
 
+    async def _queued(self, item: Item, verdict: Verdict) -> None:
+        if self.frontier.past_deadline():  # queued before the deadline, not started: the next run's
+            self.counts["deferred"] += 1
+            return
+        await self.handle(item, verdict)
+
     def manifest(self, run_id: int | None, folder: str, started: datetime, t_start: float) -> dict[str, Any]:
+        counts = self.counts + self.frontier.counts
         return {
             "run_id": run_id,
             "folder": folder,
             "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "counts": dict(sorted(self.counts.items())),
+            "counts": dict(sorted(counts.items())),
             "reject_reasons": dict(sorted(self.reasons.items())),
             "stages": {
                 name: self.pipeline.count(name).as_dict()
@@ -412,12 +455,18 @@ class _Run:
             },
             "failed_pages": self.failed_pages,
             "failed_sources": sorted(n for n, e in self.source_errors.items() if e),
-            "limited": self.limited,
+            "limited": self.frontier.limited,
+            # run.deadline: what was left for the next run (pages not started, and any not listed yet)
+            "deadline": {"reached": self.frontier.deadline_reached, "deferred": counts["deferred"]},
             "dedup": {"status": self.dedup.status, "policy": self.s.dedup.policy},
             "fetch": self.fetch_stats,
             "timings": {k: round(v, 3) for k, v in sorted(self.timings.items())}
             | {"total_s": round(time.perf_counter() - t_start, 3)},
         }
+
+
+def _hash(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
 def run(
@@ -467,6 +516,7 @@ def run(
             shared = state.conn if settings.index_shares_state else None
             dedup = open_dedup(settings.dedup.enabled, settings.index_path, shared=shared)
             ledger = Ledger(state, writer, dedup, run_id=run_id, dry_run=dry_run)
+            deadline = settings.run.deadline
             job = _Run(
                 settings,
                 ledger,
@@ -474,6 +524,9 @@ def run(
                 limit=limit,
                 transport=transport,
                 progress=progress,
+                deadline_at=time.monotonic() - (time.perf_counter() - t_start) + deadline
+                if deadline
+                else None,
             )
             log.info(
                 "run started",
@@ -524,48 +577,3 @@ def _has_run_folders(out_dir: Path) -> bool:
         return any(RUN_FOLDER.fullmatch(p.name) for p in out_dir.iterdir())
     except OSError:
         return False
-
-
-def preview(
-    settings: Settings, *, source: str | None = None, transport: httpx.AsyncBaseTransport | None = None
-) -> list[tuple[str, str, str]]:
-    """``(source, url, what a run would do)`` for every item: ``fetch``, ``retry``, ``skip (done)`` ...
-
-    Feeds and sitemaps are fetched (pages are not); the state is only read.
-    """
-    sources = [settings.source(source)] if source else list(settings.sources)
-    known: dict[str, tuple[str, int]] = {}
-    if settings.state_path.exists():
-        conn = sqlite3.connect(f"file:{settings.state_path}?mode=ro", uri=True)
-        try:
-            known = {u: (st, f) for u, st, f in conn.execute("SELECT url, status, failures FROM urls")}
-        except sqlite3.Error:
-            known = {}
-        finally:
-            conn.close()
-
-    def what(url: str, local: bool) -> str:
-        st, failures = known.get(url, ("", 0))
-        if st in DONE or st == "entry":
-            return "revisit" if settings.fetch.revisit and st == "ok" else f"skip ({st})"
-        if st == "failed":
-            return "retry" if failures < settings.fetch.max_failures else "skip (gave up)"
-        return "read" if local else "fetch"
-
-    async def go() -> list[tuple[str, str, str]]:
-        rows: list[tuple[str, str, str]] = []
-        async with Fetcher(settings.fetch, transport=transport) as fetcher:
-
-            async def fetch_entry(url: str) -> bytes | None:
-                res = await fetcher.fetch(url, any_type=True)
-                return res.page.body if res.page else None
-
-            for src in sources:
-                try:
-                    async for item in iter_source(src, settings, fetch_entry):
-                        rows.append((src.name, item.url, what(item.url, item.local)))
-                except CleanfeedError as exc:
-                    rows.append((src.name, getattr(src, "url", ""), f"error ({exc})"))
-        return rows
-
-    return asyncio.run(go())

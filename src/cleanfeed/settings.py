@@ -51,21 +51,47 @@ class FetchSettings(_Strict):
     per_host_delay: float = Field(default=1.0, ge=0)
     per_host_concurrency: int = Field(default=2, ge=1)
     concurrency: int = Field(default=16, ge=1)
-    timeout: float = Field(default=20.0, gt=0, description="connect/read timeout of one network operation")
-    deadline: float = Field(default=120.0, gt=0, description="overall limit of one request, body included")
+    timeout: float = Field(
+        default=20.0, gt=0, le=3600, description="connect/read timeout of one network operation"
+    )
+    deadline: float = Field(
+        default=120.0, gt=0, le=3600, description="overall limit of one request, body included"
+    )
     max_bytes: int = Field(default=10_000_000, ge=1024)
     user_agent: str = "cleanfeed/0.1 (+https://github.com/cleanfeed/cleanfeed)"
     obey_robots: bool = True
     allow_private_hosts: list[str] = Field(default_factory=list)
     retries: int = Field(default=3, ge=0, le=20)
     backoff: float = Field(default=1.0, ge=0, description="first retry delay in seconds; doubles per attempt")
-    max_retry_after: float = Field(default=120.0, ge=0, description="cap on a server's Retry-After")
+    max_retry_after: float = Field(
+        default=120.0,
+        ge=0,
+        le=3600,
+        description="the longest Retry-After waited for; a server asking for more is retried next run",
+    )
+    host_budget: float = Field(
+        default=300.0,
+        gt=0,
+        le=86_400,
+        description="seconds one host may cost in failing attempts and retry waits before its remaining "
+        "pages are left for the next run",
+    )
     max_redirects: int = Field(default=10, ge=0, le=10)
     max_failures: int = Field(
         default=5, ge=1, description="a URL failing in this many runs is no longer retried"
     )
     revisit: bool = Field(default=False, description="re-request done pages with a conditional GET")
     workers: int = Field(default=0, ge=0, description="cleaning processes; 0 cleans in the fetch loop")
+
+
+class RunSettings(_Strict):
+    deadline: float | None = Field(
+        default=None,
+        gt=0,
+        le=7 * 86_400,
+        description="wall-clock seconds for a run: after that no new page is started, what is in flight "
+        "finishes, the run commits and exits 0, and the rest is left for the next run (said in the manifest)",
+    )
 
 
 class DedupSettings(_Strict):
@@ -173,6 +199,7 @@ class Settings(_Strict):
     output: OutputSettings = Field(default_factory=OutputSettings)
     state: StateSettings = Field(default_factory=StateSettings)
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+    run: RunSettings = Field(default_factory=RunSettings)
     dedup: DedupSettings = Field(default_factory=DedupSettings)
     sources: list[Source] = Field(default_factory=list)
     base_dir: Path = Field(default_factory=Path.cwd, description="folder relative paths resolve against")

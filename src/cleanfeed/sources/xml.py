@@ -47,7 +47,13 @@ def _http(url: str) -> bool:
 
 
 def parse_feed(data: bytes, base_url: str, max_bytes: int = 50_000_000) -> list[str]:
-    """Entry links of an RSS/Atom feed, in feed order, de-duplicated, absolute."""
+    """Entry links of an RSS/Atom feed, in feed order, de-duplicated, absolute (http(s) only)."""
+    return parse_feed_links(data, base_url, max_bytes)[0]
+
+
+def parse_feed_links(data: bytes, base_url: str, max_bytes: int = 50_000_000) -> tuple[list[str], list[str]]:
+    """``(http(s) links, other links)`` of a feed's entries: a run records the others (``javascript:``,
+    ``ftp://``, ``data:`` ...) as rejects instead of dropping them unseen."""
     data = _maybe_gunzip(data, max_bytes)
     if _ENTITY_DECL.search(data):
         raise SourceError("entities_forbidden", "feed declares XML entities")
@@ -57,6 +63,7 @@ def parse_feed(data: bytes, base_url: str, max_bytes: int = 50_000_000) -> list[
         raise SourceError("bad_feed", f"{type(exc).__name__}: {exc}" if exc else "not a feed")
     seen: set[str] = set()
     urls: list[str] = []
+    other: list[str] = []
     for entry in parsed.entries:
         link = entry.get("link") or ""
         if not link:
@@ -65,16 +72,17 @@ def parse_feed(data: bytes, base_url: str, max_bytes: int = 50_000_000) -> list[
                     link = alt["href"]
                     break
         link = urljoin(base_url, link.strip()) if link else ""
-        if _http(link) and link not in seen:
+        if link and link not in seen:
             seen.add(link)
-            urls.append(link)
-    return urls
+            (urls if _http(link) else other).append(link)
+    return urls, other
 
 
 @dataclass
 class Sitemap:
     urls: list[str] = field(default_factory=list)  # pages (urlset, incl. Google News)
     sitemaps: list[str] = field(default_factory=list)  # children of a sitemap index
+    unsupported: list[str] = field(default_factory=list)  # <loc>s that are not http(s)
 
 
 def _local(tag: str) -> str:
@@ -102,8 +110,8 @@ def parse_sitemap(data: bytes, base_url: str, max_bytes: int = 50_000_000) -> Si
         for sub in child:
             if _local(str(sub.tag)) == "loc" and sub.text:
                 loc = urljoin(base_url, sub.text.strip())
-                if _http(loc) and loc not in seen:
+                if loc not in seen:
                     seen.add(loc)
-                    target.append(loc)
+                    (target if _http(loc) else out.unsupported).append(loc)
                 break
     return out
