@@ -23,8 +23,13 @@ SITE = "https://portal.example.cn"
 
 
 def _paras(seed: int, n: int = 5) -> list[str]:
+    """Distinct paragraphs of running text: clauses of random words, commas between, a full stop."""
     rnd = random.Random(seed)
-    return ["".join(rnd.choice(WORDS) for _ in range(rnd.randint(18, 26))) + "。" for _ in range(n)]
+
+    def clause() -> str:
+        return "".join(rnd.choice(WORDS) for _ in range(rnd.randint(6, 9)))
+
+    return ["，".join(clause() for _ in range(3)) + "。" for _ in range(n)]
 
 
 def article(seed: int, canonical: str | None = None) -> str:
@@ -39,16 +44,16 @@ def article(seed: int, canonical: str | None = None) -> str:
 
 
 def digest(seeds: list[int]) -> str:
-    """A roundup page: each story a headed block opened by a dateline and closed by (完)."""
+    """A roundup page: numbered headings in one container, each story opened by a dateline with its
+    reporter, the way weekly digests reprint wire stories."""
     blocks = []
-    for s in seeds:
+    for i, s in enumerate(seeds):
         ps = _paras(s, 4)
-        ps[0], ps[-1] = "新华社北京1月30日电 " + ps[0], ps[-1] + "（完）"
-        blocks.append(f'<div class="item"><h2>第{s}号新闻标题</h2>' + "".join(f"<p>{p}</p>" for p in ps))
-        blocks[-1] += "</div>"
+        ps[0] = f"新华社北京1月{i + 2}日电（记者{'王李张'[i % 3]}明）" + ps[0]
+        blocks.append(f"<h2>{i + 1}、第{s}号新闻标题</h2>" + "".join(f"<p>{p}</p>" for p in ps))
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8"><title>每周要闻</title></head><body>'
-        f'<div class="article"><h1>每周要闻汇编</h1>{"".join(blocks)}</div></body></html>'
+        f'<div class="zk"><h1>每周要闻汇编</h1><div class="content">{"".join(blocks)}</div></div></body></html>'
     )
 
 
