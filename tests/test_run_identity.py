@@ -53,7 +53,8 @@ def digest(seeds: list[int]) -> str:
         blocks.append(f"<h2>{i + 1}、第{s}号新闻标题</h2>" + "".join(f"<p>{p}</p>" for p in ps))
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8"><title>每周要闻</title></head><body>'
-        f'<div class="zk"><h1>每周要闻汇编</h1><div class="content">{"".join(blocks)}</div></div></body></html>'
+        f'<div class="zk"><h1>每周要闻汇编</h1><div class="content">{"".join(blocks)}</div></div>'
+        "</body></html>"
     )
 
 
