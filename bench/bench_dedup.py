@@ -16,6 +16,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,26 +56,48 @@ def _evaluate(folds: list[ds.Fold]) -> list[dict[str, Any]]:
                 (Article(url=ds.story_url(s), text=t).finalize() for s, t in fold.originals.items()),
                 original=True,
             )
+            rows: dict[str, dict[str, Any]] = {}
             for case in fold.cases:
-                if fold.stream:  # the page itself, matched and then indexed, as a run does
-                    art = Article(url=ds.story_url(case.case_id), text=case.text).finalize()
+                if fold.stream:  # the page itself, matched and then indexed as an original, as a run does
+                    art = Article(url=ds.story_url(case.case_id), text=case.text, original=True).finalize()
                 else:
                     art = Article(
                         url=f"https://copy.test/{case.case_id}", text=case.text, converted=case.converted
                     )
                 m = idx.match(art)
+                row = {
+                    "case": case,
+                    "fold": fold.name,
+                    "pred": m.original_id if m else None,
+                    "kind": m.kind if m else None,
+                    "share": m.share if m else None,
+                }
+                out.append(row)
                 if fold.stream:
+                    rows[art.id or ""] = row
                     idx.add(art, original=True)
-                out.append(
-                    {
-                        "case": case,
-                        "fold": fold.name,
-                        "pred": m.original_id if m else None,
-                        "kind": m.kind if m else None,
-                        "share": m.share if m else None,
-                    }
-                )
+                    for link in idx.late_links(art):  # a page indexed earlier now links to this one
+                        rows[link.repost_id].update(pred=link.original_id, kind=link.kind, share=link.share)
+            if fold.stream:
+                settle_stream(list(rows.values()))
     return out
+
+
+def settle_stream(rows: list[dict[str, Any]]) -> None:
+    """Truth of a stream fold, from its groups: one page of a group is the original (whichever the rule
+    made it), every other page must end up linked inside the group; a page alone must not link."""
+    seen: set[str] = set()
+    for r in rows:
+        c = r["case"]
+        if not c.also or c.case_id in seen:
+            continue
+        members = [x for x in rows if x["case"].case_id in {c.case_id, *c.also}]
+        seen.update(x["case"].case_id for x in members)
+        ids = {ds.story_id(x["case"].case_id) for x in members}
+        root = next((x for x in members if x["pred"] not in ids), members[0])
+        for x in members:
+            truth = None if x is root else root["case"].case_id
+            x["case"] = replace(x["case"], truth=truth, variant="stream" if truth else "stream_new")
 
 
 def _baseline(folds: list[ds.Fold], threshold: float) -> list[dict[str, Any]]:
@@ -89,6 +112,7 @@ def _baseline(folds: list[ds.Fold], threshold: float) -> list[dict[str, Any]]:
 
     out = []
     for fold in folds:
+        start = len(out)
         lsh = MinHashLSH(threshold=threshold, num_perm=128)
         sketches = {}
         for story, text in fold.originals.items():
@@ -110,6 +134,8 @@ def _baseline(folds: list[ds.Fold], threshold: float) -> list[dict[str, Any]]:
                     "share": None,
                 }
             )
+        if fold.stream:
+            settle_stream(out[start:])
     return out
 
 

@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import opencc
@@ -15,6 +16,7 @@ from cleanfeed import Article, DedupIndex
 from cleanfeed.dedup import Params, canonical, fingerprint
 from cleanfeed.dedup.fingerprint import anchors
 from cleanfeed.dedup.match import Doc, verify
+from cleanfeed.dedup.records import order_key, stamp
 
 FIX = Path(__file__).parent / "fixtures" / "dedup"
 
@@ -324,3 +326,49 @@ def test_canonical_is_idempotent_and_blind_to_spacing_and_punctuation(seed: int)
     )
     assert canonical(canonical(base)) == canonical(base)
     assert canonical(noisy).replace("\n", "") == canonical(base).replace("\n", "")
+
+
+# -- the original among near-identical originals ----------------------------------------------------------
+def _dated(name: str, body: str, published: str | None) -> Article:
+    a = art(name, body)
+    a.original = True
+    a.published_at = datetime.fromisoformat(published) if published else None
+    return a
+
+
+@pytest.mark.parametrize("wire_first", [True, False])
+def test_the_earlier_published_of_two_near_identical_originals_is_the_original(
+    tmp_path: Path, wire_first: bool
+) -> None:
+    body = text("seed_001_original")
+    wire = _dated("wire", body, "2026-01-16T08:00:00+08:00")
+    mirror = _dated(
+        "mirror", body.replace("。", "。\n", 1) + "\n（完）", "2026-01-16T01:30:00+00:00"
+    )  # 1.5 h later
+    repost = art("repost", mirror.text + "\n热点推荐")
+    with DedupIndex(tmp_path / "i.db") as idx:
+        got: dict[str, str | None] = {}
+        for a in [wire, mirror] if wire_first else [mirror, wire]:
+            m = idx.match(a)
+            got[a.url or ""] = m.duplicate_of if m else None
+            idx.add(a, original=True)
+            for link in idx.late_links(a):
+                got[link.repost_url or ""] = link.duplicate_of
+        m = idx.match(repost)  # it copies the mirror's text: it still links to the original of the two
+        got["https://test/repost"] = m.duplicate_of if m else None
+    assert got == {
+        "https://test/wire": None,
+        "https://test/mirror": "https://test/wire",
+        "https://test/repost": "https://test/wire",
+    }
+
+
+def test_order_rule_published_then_fetched_then_url() -> None:
+    early, late = stamp(datetime(2026, 1, 1, 8, tzinfo=timezone.utc)), stamp(datetime(2026, 1, 1, 9))
+    assert order_key(early, None, "https://z") < order_key(late, None, "https://a")
+    assert order_key(early, late, "https://z") < order_key(early, None, "https://a")  # no time: last
+    assert order_key(None, early, "https://z") > order_key(late, late, "https://z")
+    assert order_key(early, early, "https://a") < order_key(early, early, "https://b")
+    # Time zones are compared as instants: 08:00+08:00 is before 01:00 UTC.
+    cst = stamp(datetime.fromisoformat("2026-01-01T08:00:00+08:00"))
+    assert cst is not None and early is not None and cst < early

@@ -228,7 +228,28 @@ def test_a_schema_1_index_is_migrated_and_keeps_matching(tmp_path: Path) -> None
         assert links(idx) == expected()
         tables = {r[0] for r in idx.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert "dedup_keys" not in tables and "dedup_doc_keys" in tables
-        assert idx.conn.execute("SELECT v FROM dedup_meta WHERE k = 'schema'").fetchone()[0] == "2"
+        assert idx.conn.execute("SELECT v FROM dedup_meta WHERE k = 'schema'").fetchone()[0] == "3"
+
+
+def test_a_schema_2_index_gains_publication_times_and_keeps_matching(tmp_path: Path) -> None:
+    db = tmp_path / "v2.db"
+    with DedupIndex(db) as idx:
+        for name in ORIGINALS:
+            idx.add(art(name), original=True)
+    conn = sqlite3.connect(db)  # back to schema 2: its documents table had no times
+    conn.execute("ALTER TABLE dedup_docs DROP COLUMN published_at")
+    conn.execute("ALTER TABLE dedup_docs DROP COLUMN fetched_at")
+    conn.execute("UPDATE dedup_meta SET v = '2' WHERE k = 'schema'")
+    conn.commit()
+    conn.close()
+    with DedupIndex(db) as idx:
+        assert links(idx) == expected()
+        columns = {r[1] for r in idx.conn.execute("PRAGMA table_info(dedup_docs)")}
+        assert {"published_at", "fetched_at"} <= columns
+        assert idx.conn.execute("SELECT v FROM dedup_meta WHERE k = 'schema'").fetchone()[0] == "3"
+        assert (
+            idx.conn.execute("SELECT count(*) FROM dedup_docs WHERE published_at IS NULL").fetchone()[0] == 4
+        )
 
 
 # -- batches ----------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from types import TracebackType
 import numpy as np
 import numpy.typing as npt
 
-from cleanfeed.dedup import store
+from cleanfeed.dedup import late, store
 from cleanfeed.dedup.fingerprint import (
     TAG_DIGEST,
     Fingerprint,
@@ -26,9 +26,18 @@ from cleanfeed.dedup.fingerprint import (
     fingerprint_many,
     posting_keys,
 )
-from cleanfeed.dedup.match import Doc, Verdict, pasted_sentences, verify
+from cleanfeed.dedup.match import Doc, Verdict, verify, without_shared_boilerplate
 from cleanfeed.dedup.postings import U64, Run, rank
-from cleanfeed.dedup.records import Link, Match, _chunks, _Row, article_id, came_normalized
+from cleanfeed.dedup.records import (
+    Link,
+    Match,
+    _chunks,
+    _Row,
+    article_id,
+    article_order,
+    came_normalized,
+    stamp,
+)
 from cleanfeed.errors import ConfigError
 from cleanfeed.models import Article
 
@@ -87,6 +96,9 @@ class DedupIndex:
                 self.conn.close()
             raise
         self._last: tuple[str, str, Fingerprint, tuple[Match, int, bool] | None] | None = None
+        # Originals that matched an indexed original published after them (see ``_precedes``): the
+        # ``late_links`` call after their ``add`` relinks that one, and its copies, to them.
+        self._claims: dict[str, Match] = {}
         self._ready: dict[str, tuple[str, Fingerprint]] = {}  # batch fingerprints by article id
         # Postings per query key from the last ``match``: ``add`` of the same article reuses them.
         self._last_counts: tuple[str, U64, npt.NDArray[np.int64]] | None = None
@@ -105,15 +117,17 @@ class DedupIndex:
             self.conn.executemany("INSERT INTO dedup_meta (k, v) VALUES (?, ?)", rows)
             self._maybe_commit(force=True)
             return wanted
-        if stored.get("schema") not in ("1", SCHEMA_VERSION):
+        if stored.get("schema") not in ("1", "2", SCHEMA_VERSION):
             raise ConfigError(
                 "dedup.path", f"index schema {stored.get('schema')!r}, expected {SCHEMA_VERSION}"
             )
         # A reopened index keeps the parameters it was built with: other ones would not find its postings.
         params = Params(**{k: int(stored[k]) for k in asdict(wanted)})
-        if stored["schema"] == "1":
+        if stored["schema"] != SCHEMA_VERSION:  # each migration takes the index one version up
             self._begin()
-            store.migrate_v1(self.conn, lambda canon: self._keys_of(canon, params))
+            if stored["schema"] == "1":
+                store.migrate_v1(self.conn, lambda canon: self._keys_of(canon, params))
+            store.migrate_v2(self.conn)
             self._maybe_commit(force=True)
         return params
 
@@ -212,8 +226,21 @@ class DedupIndex:
         """
         aid, fp = self._fingerprint(article)
         found = self._match_fp(aid, fp, originals_only=article.original)
+        if found is not None and self._precedes(article, found):
+            self._claims[aid] = found[0]
+            found = None
         self._last = (aid, article.text, fp, found)
         return found[0] if found else None
+
+    def _precedes(self, article: Article, found: tuple[Match, int, bool]) -> bool:
+        """Whether an original article comes before the near-identical original it matched (earlier
+        published, then fetched, then smaller URL: ``records.order_key``). Then it is the original, and
+        the one indexed first becomes its copy: which arrived first in a run decides nothing."""
+        if not article.original or not found[2] or found[0].kind not in _COPY_KINDS:
+            return False
+        rows = self._rows("SELECT {cols} FROM dedup_docs WHERE doc = ?", (found[1],))
+        # One linked to a story of its own (a spin or partial copy of a third original) keeps its place.
+        return bool(rows) and not rows[0].link_original and article_order(article) < rows[0].order()
 
     def match_many(self, articles: Sequence[Article], *, batch: int = 256) -> list[Match | None]:
         """``match`` for each article, against the index as it stands (none of them is added).
@@ -229,6 +256,8 @@ class DedupIndex:
                 chunk, fps, self._lookup_many([f for _, f in fps]), strict=True
             ):
                 found = self._match_fp(aid, fp, originals_only=art.original, looked=looked)
+                if found is not None and self._precedes(art, found):
+                    found = None
                 self._last = (aid, art.text, fp, found)
                 out.append(found[0] if found else None)
         self._ready.clear()
@@ -250,45 +279,68 @@ class DedupIndex:
             sql = f"SELECT {{cols}} FROM dedup_docs WHERE doc IN ({marks}) AND digest = ? AND id != ?"
             exact_rows = self._rows(sql, [*same, fp.digest, aid])
         exact = None
-        if exact_rows:
-            row = min(exact_rows, key=lambda r: (not r.original, r.doc))
-            kind = "cross_script" if fp.converted or row.converted else "exact"
-            exact = (self._result(row, Verdict(kind, 1.0)), row.doc, row.original)
-            if row.original:
-                return exact
-        cands = [r for r in cand_rows if r.id != aid]
         query = Doc.of(fp)
+        if exact_rows:
+            row = min(exact_rows, key=lambda r: (not r.original, r.order()))
+            kind = "cross_script" if fp.converted or row.converted else "exact"
+            if row.original:
+                return self._to_root(query, fp, row, Verdict(kind, 1.0))
+            exact = (self._result(row, Verdict(kind, 1.0)), row.doc, row.original)
+        cands = [r for r in cand_rows if r.id != aid]
         # Originals first: a copy of a copy links to the original when the original verifies on its own;
         # only then to an identical earlier copy, then to the first earlier copy it repeats.
         for n, group in enumerate(([r for r in cands if r.original], [r for r in cands if not r.original])):
             if n == 1 and (exact is not None or originals_only):
                 return exact if not originals_only else None
-            best: tuple[tuple[int, float, int], _Row, Verdict] | None = None
+            best: tuple[tuple[int, float, tuple[bool, str, bool, str, str]], _Row, Verdict] | None = None
             docs = [(r, r.text()) for r in group]
-            found = _without_shared_boilerplate(query, [(r, d, verify(query, d)) for r, d in docs])
+            found = without_shared_boilerplate(query, [(r, d, verify(query, d)) for r, d in docs])
             for row, checked in found:
                 if checked.kind == "partial" and not row.distinct:
                     continue  # all it shares is text many pages carry: a site's boilerplate, not a story
                 verdict = checked
                 if checked.kind == "near" and (fp.converted or row.converted):
                     verdict = Verdict("cross_script", checked.similarity)
-                # Originals: best kind, then most similar. Earlier copies: best kind, then the first copy.
-                rank = (_KIND_RANK[verdict.kind], -verdict.similarity if row.original else 0.0, row.doc)
+                # Originals: best kind, then most similar. Earlier copies: best kind. Then the first by
+                # ``records.order_key`` (never the order the index met them in).
+                rank = (_KIND_RANK[verdict.kind], -verdict.similarity if row.original else 0.0, row.order())
                 if best is None or rank < best[0]:
                     best = (rank, row, verdict)
             if best is not None:
-                return self._result(best[1], best[2]), best[1].doc, best[1].original
+                return self._to_root(query, fp, best[1], best[2])
         return None
+
+    def _to_root(self, query: Doc, fp: Fingerprint, row: _Row, v: Verdict) -> tuple[Match, int, bool]:
+        """The match, moved from an original that is a near-identical copy of an earlier one to that one.
+
+        Kind and similarity are measured against the root when the copy verifies against it; otherwise
+        they stay those of the original it matched."""
+        root, seen = row, {row.doc}
+        # Only near-identical originals hand their copies on: a spin or a partial page is a story of its own.
+        while root.original and root.link_original and root.link_doc is not None and root.kind in _COPY_KINDS:
+            got = self._rows("SELECT {cols} FROM dedup_docs WHERE doc = ?", (root.link_doc,))
+            if not got or got[0].doc in seen:
+                break
+            root = got[0]
+            seen.add(root.doc)
+        if root is not row:
+            found = verify(query, root.text()) if query.canon != root.text().canon else Verdict("exact", 1.0)
+            if found is not None:
+                v = found
+        if v.kind in ("near", "exact") and (fp.converted or root.converted):
+            v = Verdict("cross_script", v.similarity, v.share)
+        return self._result(root, v), root.doc, root.original
 
     @staticmethod
     def _result(row: _Row, v: Verdict) -> Match:
         return Match(row.url or row.id, row.id, v.kind, v.similarity, v.share)
 
     def _rows(self, sql: str, args: Iterable[object]) -> list[_Row]:
-        cols = "doc, id, url, original, converted, canon"
+        cols = "doc, id, url, original, converted, canon, published_at, fetched_at, link_doc, link_original"
+        cols += ", kind"
         return [
-            _Row(d, i, u, bool(o), bool(c), t)
-            for d, i, u, o, c, t in self.conn.execute(sql.format(cols=cols), tuple(args))
+            _Row(d, i, u, bool(o), bool(c), t, p, f, ld, bool(lo), k)
+            for d, i, u, o, c, t, p, f, ld, lo, k in self.conn.execute(sql.format(cols=cols), tuple(args))
         ]
 
     def _query_keys(self, fp: Fingerprint) -> U64:
@@ -368,7 +420,7 @@ class DedupIndex:
         last = self._last
         found = last[3] if last is not None and last[0] == aid else None
         self._begin()
-        self._insert(aid, article.url, fp, original, found)
+        self._insert(aid, article.url, fp, original, found, times=_times(article))
         self._maybe_commit()
 
     def add_many(self, articles: Iterable[Article], original: bool, *, match: bool = False) -> int:
@@ -382,7 +434,8 @@ class DedupIndex:
                     self.match(art)
                 aid, fp = self._fingerprint(art)
                 last = self._last
-                self._insert(aid, art.url, fp, original, last[3] if last and last[0] == aid else None)
+                found = last[3] if last and last[0] == aid else None
+                self._insert(aid, art.url, fp, original, found, times=_times(art))
                 n += 1
         self._ready.clear()
         if self._owns and self.conn.in_transaction:
@@ -454,6 +507,8 @@ class DedupIndex:
         fp: Fingerprint,
         original: bool,
         found: tuple[Match, int, bool] | None,
+        *,
+        times: tuple[str | None, str | None] = (None, None),
     ) -> None:
         had = self.conn.execute("SELECT doc, original FROM dedup_docs WHERE id = ?", (aid,)).fetchone()
         if had is not None:  # re-added (a redone page): keep the first entry, upgrade to original if needed
@@ -481,7 +536,7 @@ class DedupIndex:
                     q = np.concatenate((q[:1], q[1:][~np.isin(q[1:], src)]))
         cur = self.conn.execute(
             "INSERT INTO dedup_docs (id, url, original, digest, converted, link_doc, link_original, kind,"
-            " similarity, canon) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " similarity, canon, published_at, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 aid,
                 url,
@@ -493,6 +548,7 @@ class DedupIndex:
                 kind,
                 sim,
                 zlib.compress(fp.canon.encode("utf-8"), 1),
+                *times,
             ),
         )
         doc = cur.lastrowid or 0
@@ -520,62 +576,9 @@ class DedupIndex:
 
     # -- late originals -----------------------------------------------------------------------------------
     def late_links(self, original_article: Article) -> list[Link]:
-        """Reposts indexed before this original arrived (and not linked to an original yet) that copy it.
-
-        They are marked as linked, so each is reported once.
-        """
-        aid, fp = self._fingerprint(original_article)
-        if not fp.length:
-            return []
-        me = self.conn.execute("SELECT doc FROM dedup_docs WHERE id = ?", (aid,)).fetchone()
-        my_doc = me[0] if me else None
-        target = original_article.url or aid
-        orig = Doc.of(fp)
-        rows = {r.doc: r for r in self._candidates(fp, limit=4 * self.max_candidates)}
-        for r in self._rows("SELECT {cols} FROM dedup_docs WHERE digest = ?", (fp.digest,)):
-            rows[r.doc] = r
-        # Copies of those copies (indexed without postings of their own).
-        if rows:
-            ids = list(rows)
-            sql = f"SELECT {{cols}} FROM dedup_docs WHERE link_doc IN ({','.join('?' * len(ids))})"
-            for r in self._rows(sql, ids):
-                rows.setdefault(r.doc, r)
-        pending = [r for r in rows.values() if not r.original and r.id != aid]
-        if not pending:
-            return []
-        ids = [r.doc for r in pending]
-        linked = {
-            d
-            for (d,) in self.conn.execute(
-                f"SELECT doc FROM dedup_docs WHERE link_original = 1 AND doc IN ({','.join('?' * len(ids))})",
-                ids,
-            )
-        }
-        links = []
-        self._begin()
-        for row in sorted(pending, key=lambda r: r.doc):
-            if row.doc in linked:
-                continue
-            copy = row.text()
-            if copy.canon == fp.canon:
-                v = Verdict("cross_script" if fp.converted or row.converted else "exact", 1.0)
-            else:
-                found = verify(copy, orig)
-                if found is None:
-                    continue
-                v = (
-                    Verdict("cross_script", found.similarity)
-                    if found.kind == "near" and (fp.converted or row.converted)
-                    else found
-                )
-            self.conn.execute(
-                "UPDATE dedup_docs SET link_doc = ?, link_original = 1, kind = ?, similarity = ?"
-                " WHERE doc = ?",
-                (my_doc, v.kind, v.similarity, row.doc),
-            )
-            links.append(Link(row.id, row.url, target, aid, v.kind, v.similarity, v.share))
-        self._maybe_commit()
-        return links
+        """Reposts indexed before this original arrived (and not linked to an original yet) that copy it,
+        and the original it precedes with what was linked to it (see ``late``). Each is reported once."""
+        return late.late_links(self, original_article)
 
     # -- maintenance --------------------------------------------------------------------------------------
     def prune(self) -> int:
@@ -586,27 +589,5 @@ class DedupIndex:
         return n
 
 
-def _without_shared_boilerplate(
-    query: Doc, found: list[tuple[_Row, Doc, Verdict | None]]
-) -> list[tuple[_Row, Verdict]]:
-    """The verdicts, less the partial ones whose pasted sentences another candidate holds too.
-
-    A sentence of the copy that two or more indexed documents hold is a site's disclaimer or a shared
-    footer, not a story: without such sentences a partial copy must still show its evidence. Sentences a
-    partial page takes from two different stories are different sentences, so it keeps both. The other
-    candidates are aligned only when a partial verdict is at stake (rare), so a query pays nothing more.
-    """
-    partial = [v.pasted for _, _, v in found if v is not None and v.pasted is not None]
-    if not partial or len(found) < 2:
-        return [(r, v) for r, _, v in found if v is not None]
-    seen: dict[int, int] = {}
-    for _, doc, v in found:
-        held = v.pasted if v is not None and v.pasted is not None else pasted_sentences(query, doc)
-        for i in held.sentences():
-            seen[i] = seen.get(i, 0) + 1
-    shared = frozenset(i for i, n in seen.items() if n > 1)
-    return [
-        (row, v)
-        for row, _, v in found
-        if v is not None and (v.pasted is None or not shared or v.pasted.holds(shared))
-    ]
+def _times(article: Article) -> tuple[str | None, str | None]:
+    return stamp(article.published_at), stamp(article.fetched_at)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +35,8 @@ from cleanfeed.dedup.fingerprint import (
     ngram_hashes,
     unique_sorted,
 )
+
+R = TypeVar("R")  # a candidate row, whatever the caller keeps with it
 
 MIN_SHARED = 40  # shared 5-grams (~ characters) below which containment says nothing
 NEAR_JACCARD = 0.7
@@ -286,3 +289,29 @@ def alignment_stats(copy: Doc, original: Doc) -> tuple[float, float]:
     covered = sum(int(lengths[i]) for i, _, _ in pairs)
     closeness = sum(int(lengths[i]) * dice for i, _, dice in pairs)
     return (covered / total if total else 0.0), (closeness / covered if covered else 0.0)
+
+
+def without_shared_boilerplate(
+    query: Doc, found: list[tuple[R, Doc, Verdict | None]]
+) -> list[tuple[R, Verdict]]:
+    """The verdicts, less the partial ones whose pasted sentences another candidate holds too.
+
+    A sentence of the copy that two or more indexed documents hold is a site's disclaimer or a shared
+    footer, not a story: without such sentences a partial copy must still show its evidence. Sentences a
+    partial page takes from two different stories are different sentences, so it keeps both. The other
+    candidates are aligned only when a partial verdict is at stake (rare), so a query pays nothing more.
+    """
+    partial = [v.pasted for _, _, v in found if v is not None and v.pasted is not None]
+    if not partial or len(found) < 2:
+        return [(r, v) for r, _, v in found if v is not None]
+    seen: dict[int, int] = {}
+    for _, doc, v in found:
+        held = v.pasted if v is not None and v.pasted is not None else pasted_sentences(query, doc)
+        for i in held.sentences():
+            seen[i] = seen.get(i, 0) + 1
+    shared = frozenset(i for i, n in seen.items() if n > 1)
+    return [
+        (row, v)
+        for row, _, v in found
+        if v is not None and (v.pasted is None or not shared or v.pasted.holds(shared))
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from cleanfeed.dedup.match import Doc
 from cleanfeed.models import Article, content_hash, stable_id
@@ -42,10 +43,40 @@ class _Row:
     original: bool
     converted: bool
     canon: bytes
+    published_at: str | None = None  # ``stamp`` text
+    fetched_at: str | None = None
+    link_doc: int | None = None  # what it was linked to, and whether that is an original
+    link_original: bool = False
+    kind: str | None = None  # the kind of that link
     distinct: int = 0  # shared keys held by at most RARE_KEY documents (set by candidate search)
 
     def text(self) -> Doc:
         return Doc(zlib.decompress(self.canon).decode("utf-8"))
+
+    def order(self) -> tuple[bool, str, bool, str, str]:
+        return order_key(self.published_at, self.fetched_at, self.url or self.id)
+
+
+def stamp(when: datetime | None) -> str | None:
+    """A time as UTC ISO 8601 text of fixed width, so text order is time order (naive times are UTC)."""
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def order_key(published_at: str | None, fetched_at: str | None, url: str) -> tuple[bool, str, bool, str, str]:
+    """Which of two near-identical originals is the original: the earlier published, then the earlier
+    fetched, then the smaller URL (a missing time sorts last). A property of the two documents, not of
+    the order a run met them in, so two runs of the same input, or a sharded one, choose alike."""
+    return (published_at is None, published_at or "", fetched_at is None, fetched_at or "", url)
+
+
+def article_order(article: Article) -> tuple[bool, str, bool, str, str]:
+    return order_key(
+        stamp(article.published_at), stamp(article.fetched_at), article.url or article_id(article)
+    )
 
 
 def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:

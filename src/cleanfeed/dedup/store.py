@@ -3,7 +3,8 @@
 Tables (prefixed ``dedup_`` so they can live in the pipeline's state database):
 
 - ``dedup_docs``: one row per indexed article: its 64-bit digest (exact duplicates), whether it is an
-  original, what it was linked to, and its canonical text (zlib) for verification.
+  original, what it was linked to, its canonical text (zlib) for verification, and when it was published
+  and fetched (UTC, ISO 8601 text: the order in which near-identical originals claim each other).
 - ``dedup_doc_keys``: each document's posting keys (little-endian int64; no row for plain copies, which
   add no text of their own). A key is a MinHash band (near duplicates), a 5-gram sampled by hash
   (containment: excerpts, partial copies, rewrites) or an anchor (numbers, Latin words: what spinners
@@ -35,7 +36,7 @@ from cleanfeed.dedup.postings import U64, Postings, Run
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS dedup_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -50,7 +51,9 @@ CREATE TABLE IF NOT EXISTS dedup_docs (
     link_original INTEGER NOT NULL DEFAULT 0,
     kind TEXT,
     similarity REAL,
-    canon BLOB NOT NULL
+    canon BLOB NOT NULL,
+    published_at TEXT,
+    fetched_at TEXT
 );
 CREATE TABLE IF NOT EXISTS dedup_doc_keys (doc INTEGER PRIMARY KEY, keys BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS dedup_docs_digest ON dedup_docs (digest);
@@ -79,8 +82,19 @@ def migrate_v1(conn: sqlite3.Connection, keys_of: Callable[[str], list[int]]) ->
         )
     conn.execute("DROP TABLE IF EXISTS dedup_keys")
     conn.execute("DELETE FROM dedup_stop")  # stopped under the old key hashes
+    conn.execute("INSERT OR REPLACE INTO dedup_meta (k, v) VALUES ('schema', '2')")
+    log.info("dedup index migrated to schema 2: %d documents", len(rows))
+
+
+def migrate_v2(conn: sqlite3.Connection) -> None:
+    """Schema 3 keeps each document's publication and fetch times. Documents indexed before have none:
+    they sort after dated ones when near-identical originals are ordered (then by URL)."""
+    have = {name for _, name, *_ in conn.execute("PRAGMA table_info(dedup_docs)")}
+    for column in ("published_at", "fetched_at"):
+        if column not in have:
+            conn.execute(f"ALTER TABLE dedup_docs ADD COLUMN {column} TEXT")
     conn.execute("INSERT OR REPLACE INTO dedup_meta (k, v) VALUES ('schema', ?)", (SCHEMA_VERSION,))
-    log.info("dedup index migrated to schema %s: %d documents", SCHEMA_VERSION, len(rows))
+    log.info("dedup index migrated to schema %s", SCHEMA_VERSION)
 
 
 def index_uuid(conn: sqlite3.Connection) -> str:
