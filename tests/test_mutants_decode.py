@@ -80,3 +80,105 @@ def test_nul_bytes_in_a_legacy_encoded_page_are_binary_too(nuls: int) -> None:
 def test_a_page_without_nul_bytes_is_text() -> None:
     text, enc = decode_html(_page(body=BODY * 60).encode())
     assert HANS in text and enc == "utf-8"
+
+
+def test_a_few_stray_nul_bytes_do_not_drop_a_page() -> None:
+    # Up to 8 NULs in the head are tolerated (a stray byte in a template); the 9th makes it binary.
+    text, _ = decode_html(_page(body="\x00" * 8 + BODY * 60).encode())
+    assert HANS in text
+
+
+@pytest.mark.parametrize(("size", "nuls", "binary"), [(40, 5, True), (200, 1, False)])
+def test_on_a_short_page_a_tenth_of_nul_bytes_is_binary(size: int, nuls: int, binary: bool) -> None:
+    data = b"\x00" * nuls + b"<p>" + b"a" * (size - nuls - 7) + b"</p>"
+    assert len(data) == size
+    if binary:
+        with pytest.raises(Drop, match="binary"):
+            decode_html(data)
+    else:
+        assert decode_html(data)[0].endswith("</p>")
+
+
+# -- BOMs, magic numbers, whitespace -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("bom", "codec", "label"),
+    [
+        (codecs.BOM_UTF8, "utf-8", "utf-8"),
+        (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+    ],
+)
+def test_a_bom_names_the_codec_and_is_not_part_of_the_text(bom: bytes, codec: str, label: str) -> None:
+    text, enc = decode_html(bom + f"<p>{HANS}</p>".encode(codec))
+    assert (text, enc) == (f"<p>{HANS}</p>", label)
+
+
+def test_bad_bytes_after_a_bom_are_replaced_not_fatal() -> None:
+    text, enc = decode_html(codecs.BOM_UTF8 + f"<p>{HANS}".encode() + b"\xff</p>")
+    assert (text, enc) == (f"<p>{HANS}\ufffd</p>", "utf-8")
+
+
+def test_leading_whitespace_longer_than_the_sniffed_head_is_not_an_empty_page() -> None:
+    text, _ = decode_html(b" " * 9000 + f"<p>{HANS}</p>".encode())
+    assert text.strip() == f"<p>{HANS}</p>"
+
+
+@pytest.mark.parametrize("box", [b"\x00\x00\x00\x18", b"\x00\x00\x00\x1c", b"\x00\x00\x00\x20"])
+def test_mp4_and_heic_files_are_binary(box: bytes) -> None:
+    data = box + b"ftypisom\x00\x00\x02\x00isomiso2mp41" + b"\x01\x02moov" * 10
+    with pytest.raises(Drop) as info:
+        decode_html(data)
+    assert info.value.reason == "binary"
+
+
+def test_magic_number_after_leading_whitespace_is_binary() -> None:
+    with pytest.raises(Drop) as info:
+        decode_html(b"\r\n  %PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")
+    assert info.value.reason == "binary"
+
+
+def test_a_text_page_mentioning_ftyp_is_text() -> None:
+    text, _ = decode_html(f"<p>ftyp {HANS}</p>".encode())
+    assert HANS in text
+
+
+@pytest.mark.parametrize("label", ["ms936", "936", "GBK", " gb2312 ", "CP936"])
+def test_gbk_aliases_decode_with_the_gb18030_superset(label: str) -> None:
+    # 㐀 is in GB18030 only: a page labelled GBK that uses it still decodes without loss.
+    data = f"<p>{HANS}㐀</p>".encode("gb18030")
+    text, enc = decode_html(data, header_charset=label)
+    assert (text, enc) == (f"<p>{HANS}㐀</p>", "gb18030")
+
+
+def test_random_high_bytes_are_undecodable() -> None:
+    data = bytes(range(0x80, 0x100)) * 3
+    with pytest.raises(Drop) as info:
+        decode_html(data)
+    assert info.value.reason == "undecodable"
+
+
+# -- the plausibility score (documented: share of non-ASCII characters that are common CJK, minus 3x junk)
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
+        ("plain ASCII \x7f", 0.5),  # no character above U+007F: any ASCII-compatible codec will do
+        ("经济", 1.0),
+        ("\u3000", 1.0),  # CJK punctuation block, both ends
+        ("\u303f", 1.0),
+        ("\uff00", 1.0),  # full-width forms, both ends
+        ("\uffef", 1.0),
+        ("é", 0.0),  # neither common CJK nor junk
+        ("\ufffd", -3.0),  # junk: replacement character, private use area, C1 controls (both ends)
+        ("\ue000", -3.0),
+        ("\uf8ff", -3.0),
+        ("\x80", -3.0),
+        ("\x9f", -3.0),
+        ("经济\ufffd\ufffd", (2 - 6) / 4),
+    ],
+)
+def test_plausibility_score(text: str, score: float) -> None:
+    from cleanfeed.decode import _plausibility
+
+    assert _plausibility(text) == pytest.approx(score)

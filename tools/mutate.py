@@ -14,8 +14,12 @@ test or listed in docs/benchmarks.md as equivalent, with the reason.
 from __future__ import annotations
 
 import argparse
+import ast
+import codecs
+import difflib
 import fnmatch
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -110,6 +114,64 @@ def _prepare(name: str) -> Path:
     return work
 
 
+def _diffs(mutants: Path) -> dict[str, str]:
+    """Mutant function name -> its changed lines, read from mutmut's trampolined copy (``mutmut show``
+    costs a process start per mutant)."""
+    out: dict[str, str] = {}
+    for path in mutants.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        funcs = {}
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and "__mutmut_" in node.name:
+                funcs[node.name] = (ast.get_source_segment(text, node) or "").splitlines()[1:]
+        for name, body in funcs.items():
+            orig = funcs.get(name.rsplit("__mutmut_", 1)[0] + "__mutmut_orig")
+            if orig is None or name.endswith("_orig"):
+                continue
+            changed = [ln for ln in difflib.unified_diff(orig, body, lineterm="", n=0) if ln[:1] in "+-"]
+            out[name] = "\n".join(ln for ln in changed if ln[:3] not in ("+++", "---"))
+    return out
+
+
+_SQL = re.compile(
+    r"\b(SELECT|UPDATE|INSERT|PRAGMA|BEGIN|COMMIT|ROLLBACK|CREATE|ALTER|DELETE|FROM|WHERE|SET|VALUES)\b", re.I
+)
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def equivalent(diff: str) -> str | None:
+    """Why a mutant cannot change behaviour, for the two mechanical classes; None when it might.
+
+    - SQL keyword or identifier case: SQLite reads them case-insensitively (quoted values must not change).
+    - Codec label case: Python's codec lookup ignores case.
+    """
+    minus = [ln[1:] for ln in diff.splitlines() if ln.startswith("-")]
+    plus = [ln[1:] for ln in diff.splitlines() if ln.startswith("+")]
+    if (
+        not minus
+        or len(minus) != len(plus)
+        or any(a.lower() != b.lower() for a, b in zip(minus, plus, strict=True))
+    ):
+        return None
+    pairs_sql = list(zip(minus, plus, strict=True))
+    if all(_SQL.search(a) for a, b in pairs_sql if a != b) and all(
+        re.findall(r"'[^']*'", a) == re.findall(r"'[^']*'", b) for a, b in pairs_sql
+    ):
+        return "SQL keyword/identifier case (SQLite ignores it)"
+    pairs = [
+        (x[1:-1], y[1:-1])
+        for a, b in zip(minus, plus, strict=True)
+        for x, y in zip(_QUOTED.findall(a), _QUOTED.findall(b), strict=False)
+    ]
+    changed = [(x, y) for x, y in pairs if x != y]
+    try:
+        if changed and all(codecs.lookup(x).name == codecs.lookup(y).name for x, y in changed):
+            return "codec label case (codec lookup ignores it)"
+    except LookupError:
+        return None
+    return None
+
+
 def run_module(name: str, jobs: int) -> dict[str, object]:
     work = _prepare(name)
     _, globs, _ = MODULES[name]
@@ -136,20 +198,24 @@ def run_module(name: str, jobs: int) -> dict[str, object]:
         status = {k: v for k, v in status.items() if any(fnmatch.fnmatchcase(k, g) for g in globs)}
     counts = Counter(status.values())
     survivors = sorted(k for k, v in status.items() if v in SURVIVED)
+    diffs = _diffs(work / "mutants")
+    equiv: dict[str, str] = {}
     with (work / "survivors.txt").open("w", encoding="utf-8") as out:
         for key in survivors:
-            diff = subprocess.run(
-                [str(MUTMUT), "show", key], cwd=work, capture_output=True, text=True, check=False
-            ).stdout
-            body = [ln for ln in diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
-            out.write(f"## {key}\n" + "\n".join(body) + "\n\n")
+            diff = diffs.get(key.rsplit(".", 1)[1], "(diff not found)")
+            why = equivalent(diff)
+            if why:
+                equiv[key] = why
+            out.write(f"## {key}{'  [equivalent: ' + why + ']' if why else ''}\n{diff}\n\n")
     summary: dict[str, object] = {
         "module": name,
         "exit": proc.returncode,
         "seconds": round(elapsed),
         "counts": dict(counts),
         "killed": sum(n for s, n in counts.items() if s in KILLED),
-        "survived": len(survivors),
+        "survived": len(survivors) - len(equiv),
+        "equivalent": len(equiv),
+        "no_tests": counts.get("no tests", 0),
         "total": len(status),
     }
     (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
@@ -167,7 +233,8 @@ def main() -> int:
     for name in args.modules or list(MODULES):
         s = run_module(name, args.jobs)
         print(
-            f"{name}: {s['killed']} killed, {s['survived']} survived of {s['total']} "
+            f"{name}: {s['killed']} killed, {s['survived']} survived, {s['equivalent']} equivalent by rule,"
+            f" {s['no_tests']} reached by no test, of {s['total']} "
             f"({s['counts']}) in {s['seconds']} s; survivors: {WORK / name / 'survivors.txt'}",
             flush=True,
         )
