@@ -347,7 +347,8 @@ def hue(rule: str | None) -> int:
     """A stable colour hue per rule name (the same rule looks the same on every page)."""
     if not rule:
         return 140
-    return int.from_bytes(hashlib.blake2b(rule.encode(), digest_size=2).digest(), "big") % 360
+    h = int.from_bytes(hashlib.blake2b(rule.encode(), digest_size=2).digest(), "big") % 250
+    return h if h < 70 else h + 110  # never green (70-180): green means kept
 
 
 @lru_cache(maxsize=1)
