@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from cleanfeed.errors import Drop
 from cleanfeed.explain import explain, render_html, templates
 from cleanfeed.report.charts import Chart, bar, histogram, stacked
 from cleanfeed.report.data import (
@@ -38,27 +39,62 @@ log = logging.getLogger(__name__)
 REPORT_NAME = "report.html"
 EXPLAIN_DIR = "explain"
 OUTCOMES = ["articles", "duplicates", "rejects"]
+# Counts that are not records: said on hover, so "processed" is not read as the record total.
+COUNT_NOTES = {
+    "processed": "pages cleaned; a page of several stories gives one record per story",
+    "same_page": "URLs that reached a page another URL already gave (no second record)",
+    "unchanged": "pages whose bytes had not changed since the last run (no record again)",
+    "not_modified": "HTTP 304 on revisit (no record)",
+    "deferred": "pages left for the next run (deadline or host budget)",
+    "links": "duplicate links written to links.jsonl",
+}
+
+
+Origin = tuple[str, int]  # (file or WARC archive path, record offset; -1 for a file)
+
+
+def record_origin(rec: dict[str, Any]) -> Origin | None:
+    """Where a record's page came from, as the run identified it: its ``path`` and ``warc_offset``
+    (``None`` or a negative offset: a file). ``None`` for fetched pages."""
+    path = rec.get("path")
+    if not path:
+        return None
+    offset = rec.get("warc_offset")
+    return str(path), offset if isinstance(offset, int) and offset >= 0 else -1
 
 
 async def _local_pages(
-    settings: Settings, sources: set[str], urls: set[str]
-) -> dict[str, tuple[bytes, str | None, str]]:
-    """``url -> (body, header charset, source)`` of ``urls`` among the local items (files, WARC) of
-    ``sources``; reading stops once every one is found."""
+    settings: Settings, sources: set[str], origins: set[Origin]
+) -> dict[Origin, tuple[bytes, str | None, str]]:
+    """``origin -> (body, header charset, source)`` of ``origins`` among the local items (files, WARC
+    records) of ``sources``, read again as the run read them; reading stops once every one is found.
+    Only the configured sources' items are read: a record's ``path`` alone is never opened."""
     from cleanfeed.sources import iter_source  # noqa: PLC0415  (feed parsers: only when pages are wanted)
+    from cleanfeed.sources.local import read_capped  # noqa: PLC0415
 
     async def no_fetch(url: str) -> bytes | None:
         return None  # network sources are not re-fetched for a report
 
-    out: dict[str, tuple[bytes, str | None, str]] = {}
+    out: dict[Origin, tuple[bytes, str | None, str]] = {}
     for src in settings.sources:
         if src.name not in sources or src.kind not in ("files", "warc"):
             continue
         async for item in iter_source(src, settings, no_fetch):
-            if item.body is not None and item.url in urls:
-                out.setdefault(item.url, (item.body, item.charset, src.name))
-                if len(out) == len(urls):
-                    return out
+            if item.path is None or item.reject is not None:
+                continue
+            origin = (str(item.path), item.offset if item.offset is not None else -1)
+            if origin not in origins or origin in out:
+                continue
+            body = item.body
+            if body is None:  # a file: read after admission, as the run does
+                try:
+                    body = read_capped(item.path, settings.fetch.max_bytes)
+                except Drop as drop:
+                    log.info("report: %s not read again: %s", item.path, drop)
+                    continue
+            out[origin] = (body, item.charset, src.name)
+            if len(out) == len(origins):
+                return out
     return out
 
 
@@ -66,34 +102,42 @@ _SAFE = re.compile(r"[^0-9A-Za-z_-]")
 
 
 def _explain_rows(rows: Iterable[Row], out_dir: Path, settings: Settings | None) -> None:
-    """Write an explain page for each row whose HTML can be read again; link or say why not."""
+    """Write an explain page for each row whose HTML can be read again; link or say why not. The
+    stories of one page share its explain page (it shows them all)."""
     rows = list(rows)
     sources = {str(r.record["source"]) for r in rows if r.record.get("source")}
-    urls = {str(r.record["url"]) for r in rows if r.record.get("url")}
-    pages = asyncio.run(_local_pages(settings, sources, urls)) if settings is not None else {}
-    done: dict[str, str] = {}
+    origins = {o for r in rows if (o := record_origin(r.record)) is not None}
+    pages = asyncio.run(_local_pages(settings, sources, origins)) if settings is not None and origins else {}
+    done: dict[Origin, str] = {}
     for row in rows:
         rec = row.record
-        url = rec.get("url") or ""
+        url = str(rec.get("url") or "")
+        origin = record_origin(rec)
         name = f"{_SAFE.sub('_', str(rec.get('id') or 'record'))}.html"
         link = f"{EXPLAIN_DIR}/{name}"
-        if url in done:
-            row.explain = done[url]
+        if origin is not None and origin in done:
+            row.explain = done[origin]
             continue
-        page = pages.get(url)
+        page = pages.get(origin) if origin is not None else None
         if page is None:
             if (out_dir / EXPLAIN_DIR / name).is_file():
                 row.explain = link  # written earlier (by the run itself)
             elif settings is None:
                 row.note = "pass --config to write its explain page"
+            elif origin is not None:
+                row.note = f"not read again: {origin[0]} is not among this config's readable pages"
             else:
                 row.note = f"not stored locally: cleanfeed explain {url}"
             continue
+        assert origin is not None
         body, charset, source = page
         src = settings.source(source) if settings is not None else None
-        exp = explain(body, url, rules=src.ruleset() if src is not None else None, header_charset=charset)
+        # The URL the extractor saw in the run: the record's url (a file's own canonical claim).
+        exp = explain(
+            body, url or None, rules=src.ruleset() if src is not None else None, header_charset=charset
+        )
         _write(out_dir / EXPLAIN_DIR / name, render_html(exp, back=f"../{REPORT_NAME}"))
-        row.explain = done[url] = link
+        row.explain = done[origin] = link
 
 
 def _write(path: Path, text: str) -> None:
@@ -164,6 +208,7 @@ def render_report(data: RunData, largest: list[Row], lowest: list[Row]) -> str:
         .render(
             m=m,
             counts=data.counts,
+            count_notes=COUNT_NOTES,
             charts=_charts(data),
             failed=failed,
             largest=largest,
