@@ -36,10 +36,40 @@ def server() -> Iterator[FaultServer]:
         yield s
 
 
-def _config(tmp: Path, server: FaultServer) -> Path:
+# Besides the 40 pages: 5 redirects to some of them (one record per page), and local inputs read inline
+# between fetches: 4 files (two sharing a site-wide canonical), a 3-story roundup, a WARC of 4 records.
+REDIRECTS = 5
+EXTRA = 4 + 3 + 4
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared by the clean run and every trial: record ids of files and WARC records come from their paths."""
+    from test_run_identity import _warc, article, digest
+
+    root = tmp_path_factory.mktemp("inputs")
+    (root / "pages").mkdir()
+    for n in range(4):
+        canonical = "https://portal.example.cn/" if n < 2 else None
+        (root / "pages" / f"a{n}.html").write_text(article(500 + n, canonical), encoding="utf-8")
+    (root / "pages" / "roundup.html").write_text(digest([510, 511, 512]), encoding="utf-8")
+    _warc(
+        root / "crawl.warc.gz",
+        [(f"https://w.example.cn/{n}.html", article(520 + n).encode()) for n in range(4)],
+    )
+    return root
+
+
+def _config(tmp: Path, server: FaultServer, inputs: Path) -> Path:
     urls = [server.url(f"/good/{n}.html") for n in range(PAGES)]
+    urls += [server.url(f"/to-good/{n}") for n in range(REDIRECTS)]
     fetch = {"concurrency": 4, "per_host_concurrency": 4}
-    return write_config(tmp, [{"name": "news", "kind": "urls", "urls": urls}], fetch=fetch)
+    sources = [
+        {"name": "news", "kind": "urls", "urls": urls},
+        {"name": "local", "kind": "files", "paths": [str(inputs / "pages" / "*.html")]},
+        {"name": "archive", "kind": "warc", "path": str(inputs / "crawl.warc.gz")},
+    ]
+    return write_config(tmp, sources, fetch=fetch)
 
 
 def _records(out: Path) -> Counter[tuple[str, str]]:
@@ -50,12 +80,15 @@ def _records(out: Path) -> Counter[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def reference(server: FaultServer, tmp_path_factory: pytest.TempPathFactory) -> Counter[tuple[str, str]]:
+def reference(
+    server: FaultServer, inputs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Counter[tuple[str, str]]:
     tmp = tmp_path_factory.mktemp("clean")
-    res = run_cli(_config(tmp, server), hard_limit_s=120)
+    res = run_cli(_config(tmp, server, inputs), hard_limit_s=120)
     assert res.rc == 0, f"clean run failed: exit {res.rc}\n{res.stderr[-2000:]}"
     recs = _records(tmp / "out")
-    assert len(recs) == PAGES and max(recs.values()) == 1, f"clean run: {len(recs)} records for {PAGES} pages"
+    want = PAGES + EXTRA
+    assert len(recs) == want and max(recs.values()) == 1, f"clean run: {len(recs)} records for {want} pages"
     return recs
 
 
@@ -64,9 +97,11 @@ def _start(cfg: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(cmd, cwd=cfg.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _trial(server: FaultServer, tmp: Path, seed: int, reference: Counter[tuple[str, str]]) -> None:
+def _trial(
+    server: FaultServer, inputs: Path, tmp: Path, seed: int, reference: Counter[tuple[str, str]]
+) -> None:
     rnd = random.Random(seed)
-    cfg = _config(tmp, server)
+    cfg = _config(tmp, server, inputs)
     kills = []
     state = tmp / "state" / "state.db"
     for _ in range(rnd.choice((1, 1, 2))):  # sometimes kill the recovery run too
@@ -95,19 +130,21 @@ def _trial(server: FaultServer, tmp: Path, seed: int, reference: Counter[tuple[s
     assert not extra, f"{where}: records that a clean run does not produce: {extra}"
 
 
-@pytest.mark.parametrize("seed", [1])
+@pytest.mark.parametrize("seed", [1, 2, 3])
 def test_kill9_then_rerun_equals_clean_run(
-    server: FaultServer, tmp_path: Path, reference: Counter[tuple[str, str]], seed: int
+    server: FaultServer, inputs: Path, tmp_path: Path, reference: Counter[tuple[str, str]], seed: int
 ) -> None:
-    _trial(server, tmp_path, seed, reference)
+    _trial(server, inputs, tmp_path, seed, reference)
 
 
 @pytest.mark.slow
-def test_kill9_many_trials(server: FaultServer, tmp_path: Path, reference: Counter[tuple[str, str]]) -> None:
-    for seed in range(100, 120):
+def test_kill9_many_trials(
+    server: FaultServer, inputs: Path, tmp_path: Path, reference: Counter[tuple[str, str]]
+) -> None:
+    for seed in range(100, 130):  # 30 random kill points (some trials kill the recovery run too)
         trial_dir = tmp_path / f"t{seed}"
         trial_dir.mkdir()
-        _trial(server, trial_dir, seed, reference)
+        _trial(server, inputs, trial_dir, seed, reference)
 
 
 # -- unwritable output --------------------------------------------------------------------------------------
@@ -160,9 +197,9 @@ def test_read_only_output_dir_is_a_clear_error_and_keeps_state(server: FaultServ
 
 
 @pytest.mark.slow  # the default trial's rerun already exits 0 after a kill (75 would mean a stale lock)
-def test_kill9_leaves_no_stale_lock(server: FaultServer, tmp_path: Path) -> None:
+def test_kill9_leaves_no_stale_lock(server: FaultServer, inputs: Path, tmp_path: Path) -> None:
     """A killed run must not leave a lock that makes the next cron run exit 75 forever."""
-    cfg = _config(tmp_path, server)
+    cfg = _config(tmp_path, server, inputs)
     proc = _start(cfg)
     state = tmp_path / "state" / "state.db"
     deadline = time.monotonic() + 20

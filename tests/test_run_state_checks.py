@@ -291,3 +291,44 @@ def test_a_kill_between_commit_and_manifest_is_finished_by_the_next_run(tmp_path
     assert _run(cfg) == 0
     assert json.loads((folder / "manifest.json").read_text(encoding="utf-8")) == manifest
     assert len(_records(tmp_path)) == 6
+
+
+def test_a_new_state_beside_earlier_run_folders_says_so(tmp_path: Path) -> None:
+    """Deleting the state starts over on purpose; the run still says that it emits pages again."""
+    cfg = _setup(tmp_path)
+    assert _run(cfg) == 0
+    for name in ("state.db", "state.db-wal", "state.db-shm"):
+        (tmp_path / "state" / name).unlink(missing_ok=True)
+    assert _run(cfg) == 0
+    manifest = json.loads((_folders(tmp_path)[-1] / "manifest.json").read_text(encoding="utf-8"))
+    assert any("new state database" in note for note in manifest["recovery"])
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_network_down_is_temporary_and_gives_up_on_nothing(tmp_path: Path) -> None:
+    """No HTTP response at all (every fetch refused): exit 75 and the state untouched, so a week offline
+    does not count toward ``fetch.max_failures`` and no page is given up."""
+    base = f"http://127.0.0.1:{_closed_port()}"
+    urls = json.dumps([f"{base}/a.html", f"{base}/b.html"])
+    sources = (
+        f'[fetch]\nallow_private_hosts = ["127.0.0.1"]\nretries = 0\nmax_failures = 2\nobey_robots = false\n'
+        f'[[sources]]\nname = "u"\nkind = "urls"\nurls = {urls}\n'
+        f'[[sources]]\nname = "f"\nkind = "feed"\nurl = "{base}/feed.xml"\n'
+    )
+    cfg = _setup(tmp_path, sources=sources)
+    for _ in range(3):
+        proc = _cli(cfg)
+        assert proc.returncode == 75, proc.stderr
+        assert "no HTTP response" in proc.stderr
+    assert not _folders(tmp_path)
+    conn = sqlite3.connect(tmp_path / "state/state.db")
+    assert conn.execute("SELECT COUNT(*) FROM urls").fetchone()[0] == 0
+    assert {r[0] for r in conn.execute("SELECT status FROM runs")} == {"failed"}
+    conn.close()

@@ -20,7 +20,7 @@ from cleanfeed import __version__
 from cleanfeed.clean import clean_html, clean_html_all
 from cleanfeed.dedup import DedupIndex
 from cleanfeed.dedup.load import load_originals
-from cleanfeed.errors import ConfigError, Drop, FetchError, LockHeld, StateError, is_temporary
+from cleanfeed.errors import ConfigError, Drop, FetchError, LockHeld, NetworkDown, StateError, is_temporary
 from cleanfeed.fetch import Fetcher
 from cleanfeed.frontier import preview
 from cleanfeed.log import RichProgress, is_tty, setup_logging
@@ -180,7 +180,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except LockHeld as exc:
         print(f"cleanfeed: {exc}", file=sys.stderr)
         return EXIT_TEMPFAIL
-    except (StateError, OutputError, OSError, sqlite3.Error) as exc:  # state db trouble, disk full, ...
+    except (StateError, NetworkDown, OutputError, OSError, sqlite3.Error) as exc:  # state db, disk full, ...
         return _failed(exc)
     c = result.counts
     summary = (

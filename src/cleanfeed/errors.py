@@ -5,6 +5,7 @@
     ├── ConfigError     bad settings; ``.key`` names the offending key (raised before any work)
     ├── FetchError      a URL could not be fetched; ``.reason`` says why (timeout, status_503, ...)
     ├── StateError      the state database cannot be used (empty, not cleanfeed's, newer schema, corrupt)
+    ├── NetworkDown     a run got no HTTP response at all: not committed, rerun later
     └── LockHeld        another run holds the state lock
 
 ``Drop`` is the only exception ``clean_html`` raises: any other failure inside the cleaning
@@ -64,6 +65,13 @@ class StateError(CleanfeedError):
     """
 
 
+class NetworkDown(CleanfeedError):
+    """Every fetch of a run failed before any server answered (DNS, refused, unreachable, timeouts).
+
+    The run is not committed: recording those failures would count a day offline toward giving pages up.
+    """
+
+
 # errno values a later run can expect to see gone by itself (space freed, network back, load gone).
 _TEMPORARY_ERRNOS = frozenset(
     getattr(errno, name)
@@ -100,7 +108,7 @@ def is_temporary(exc: BaseException) -> bool:
     cur: BaseException | None = exc
     while cur is not None and id(cur) not in seen:
         seen.add(id(cur))
-        if isinstance(cur, LockHeld):
+        if isinstance(cur, LockHeld | NetworkDown):
             return True
         if isinstance(cur, StateError):
             return False

@@ -215,7 +215,13 @@ class Fetcher:
         self._shared = client or (self._new_client(settings.concurrency, transport) if transport else None)
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, _Host] = {}
-        self.stats: dict[str, int] = {"requests": 0, "not_modified": 0, "retries": 0, "bytes": 0}
+        self.stats: dict[str, int] = {
+            "requests": 0,
+            "responses": 0,  # requests a server answered (any status): zero of many means the network is down
+            "not_modified": 0,
+            "retries": 0,
+            "bytes": 0,
+        }
         # time.monotonic() after which no request or retry starts (the run's deadline): FetchError("deadline")
         self.stop_at: float | None = None
 
@@ -389,6 +395,7 @@ class Fetcher:
             raise _Retryable(FetchError("connect_error", str(url), str(exc) or type(exc).__name__)) from None
         except httpx.HTTPError as exc:
             raise FetchError("http_error", str(url), str(exc) or type(exc).__name__) from None
+        self.stats["responses"] += 1
         try:
             body = b""
             if resp.status_code == 200 or (200 < resp.status_code < 300):

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import httpx
 
 from cleanfeed.crawl import HostQueues
-from cleanfeed.errors import CleanfeedError, ConfigError, Drop, FetchError
+from cleanfeed.errors import CleanfeedError, ConfigError, Drop, FetchError, NetworkDown
 from cleanfeed.extract import RuleSet
 from cleanfeed.fetch import Fetcher
 from cleanfeed.frontier import Frontier, Verdict
@@ -436,6 +436,17 @@ class _Run:
             return
         await self.handle(item, verdict)
 
+    def check_network(self) -> None:
+        """Raise ``NetworkDown`` when the run fetched, no server ever answered, and nothing else was done."""
+        stats = self.fetch_stats
+        if stats.get("requests", 0) and not stats.get("responses", 0) and not self.counts["processed"]:
+            failed = self.pipeline.count("fetch").dropped
+            raise NetworkDown(
+                f"no HTTP response at all ({stats['requests']} requests: "
+                + ", ".join(f"{n} {r}" for r, n in sorted(failed.items()))
+                + "); nothing committed, nothing counted as failed"
+            )
+
     def manifest(self, run_id: int | None, folder: str, started: datetime, t_start: float) -> dict[str, Any]:
         counts = self.counts + self.frontier.counts
         return {
@@ -542,6 +553,7 @@ def run(
             try:
                 ledger.begin()
                 asyncio.run(job.crawl())
+                job.check_network()
                 manifest = job.manifest(run_id, folder.name, started, t_start)
                 manifest["recovery"] = notes
                 written = ledger.commit(manifest)
