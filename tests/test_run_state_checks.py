@@ -300,6 +300,9 @@ def test_a_new_state_beside_earlier_run_folders_says_so(tmp_path: Path) -> None:
     for name in ("state.db", "state.db-wal", "state.db-shm"):
         (tmp_path / "state" / name).unlink(missing_ok=True)
     assert _run(cfg) == 0
+    # Run ids restart with the state, yet the new run never takes an earlier run's folder name (both runs
+    # may start within one second).
+    assert len(_folders(tmp_path)) == 2
     manifest = json.loads((_folders(tmp_path)[-1] / "manifest.json").read_text(encoding="utf-8"))
     assert any("new state database" in note for note in manifest["recovery"])
 

@@ -506,7 +506,8 @@ def run(
         with State(settings.state_path) as state:
             out_dir = settings.output_dir
             notes = [] if dry_run else recover(state, out_dir)
-            if new_state and _has_run_folders(out_dir):
+            last_folder_id = _last_run_folder_id(out_dir)
+            if new_state and last_folder_id:
                 notes.append(
                     f"new state database, but {out_dir} already holds run folders: pages are emitted again"
                 )
@@ -516,7 +517,7 @@ def run(
             if scratch is not None:
                 folder = scratch / "run"
             else:
-                run_id, name = state.start_run(folder_name)
+                run_id, name = state.start_run(folder_name, after=last_folder_id)
                 folder = out_dir / name
             try:
                 writer = RunWriter(folder, compress=settings.output.gzip)
@@ -584,8 +585,10 @@ def run(
         lock.release()
 
 
-def _has_run_folders(out_dir: Path) -> bool:
+def _last_run_folder_id(out_dir: Path) -> int:
+    """The highest run id among the run folders in ``out_dir`` (0 for none)."""
     try:
-        return any(RUN_FOLDER.fullmatch(p.name) for p in out_dir.iterdir())
+        ids = [int(m.group(1)) for p in out_dir.iterdir() if (m := RUN_FOLDER.fullmatch(p.name))]
     except OSError:
-        return False
+        return 0
+    return max(ids, default=0)

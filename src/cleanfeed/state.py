@@ -270,16 +270,19 @@ class State:
     def mark_run(self, run_id: int, status: str) -> None:
         self.conn.execute("UPDATE runs SET status = ?, finished = ? WHERE id = ?", (status, _now(), run_id))
 
-    def start_run(self, folder_for: Any) -> tuple[int, str]:
+    def start_run(self, folder_for: Any, *, after: int = 0) -> tuple[int, str]:
         """Record a pending run (committed at once) and return ``(run_id, folder name)``.
 
-        ``folder_for(run_id) -> str`` names the folder from the id, never from page content.
+        ``folder_for(run_id) -> str`` names the folder from the id, never from page content. The id is
+        above ``after`` (the highest run id already in the output folder): a state deleted and started
+        again must not name a folder after an earlier run's.
         """
         started = _now()
-        cur = self.conn.execute(
-            "INSERT INTO runs(folder, started, status) VALUES ('', ?, 'running')", (started,)
+        row = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'runs'").fetchone()
+        run_id = max(int(row[0]) if row else 0, after) + 1
+        self.conn.execute(
+            "INSERT INTO runs(id, folder, started, status) VALUES (?, '', ?, 'running')", (run_id, started)
         )
-        run_id = int(cur.lastrowid or 0)
         folder = str(folder_for(run_id))
         self.conn.execute("UPDATE runs SET folder = ? WHERE id = ?", (folder, run_id))
         return run_id, folder
