@@ -9,6 +9,7 @@ test or listed in docs/benchmarks.md as equivalent, with the reason.
     python tools/mutate.py                 # every module below
     python tools/mutate.py decode state    # some of them
     python tools/mutate.py --jobs 1 state  # fewer parallel workers on a busy machine
+    python tools/mutate.py --audit         # the audit's hand-planted mutants (#17): each must be killed
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import codecs
 import difflib
 import fnmatch
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -68,7 +70,11 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
         ],
     ),
     "netguard": (["src/cleanfeed/netguard.py"], [], ["tests/test_ssrf.py", "tests/test_mutants_netguard.py"]),
-    "settings": (["src/cleanfeed/settings.py"], [], ["tests/test_settings.py"]),
+    "settings": (
+        ["src/cleanfeed/settings.py"],
+        [],
+        ["tests/test_settings.py", "tests/test_mutants_settings.py"],
+    ),
     # fetch: only the size caps (the body reader and the streaming decoders), not the whole client
     "fetch_caps": (
         ["src/cleanfeed/fetch.py"],
@@ -80,6 +86,77 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
             "cleanfeed.fetch.x*Fetcher*_read_body*",
         ],
         ["tests/test_fetch.py"],
+    ),
+}
+
+# The audit's hand-planted mutants (#17, ../shared/reviews/tests.md): id -> (file, original text, mutated
+# text, tests). `--audit` applies each to a scratch copy and runs the tests; each must fail (M3: equivalent).
+AUDIT: dict[str, tuple[str, str, str, list[str]]] = {
+    "M1": (
+        "src/cleanfeed/decode.py",
+        "_plausibility(text) > 0.3",
+        "_plausibility(text) > -1.0",
+        ["tests/test_decode.py", "tests/test_mutants_decode.py"],
+    ),
+    "M2": (
+        "src/cleanfeed/decode.py",
+        "nuls > 8",
+        "nuls > 800",
+        ["tests/test_decode.py", "tests/test_mutants_decode.py"],
+    ),
+    "M3": (
+        "src/cleanfeed/decode.py",
+        'return _clean(data.decode(enc, errors="replace")), enc.replace("-sig", "")',
+        'return data.decode(enc, errors="replace"), enc.replace("-sig", "")',
+        ["tests/test_decode.py", "tests/test_mutants_decode.py"],
+    ),
+    "M4": (
+        "src/cleanfeed/normalize/script.py",
+        "if trad < _MIN_COUNT:",
+        "if trad <= _MIN_COUNT:",
+        ["tests/test_normalize.py", "tests/test_mutants_normalize.py"],
+    ),
+    "M5": (
+        "src/cleanfeed/normalize/script.py",
+        "bisect.bisect_right(starts, h)",
+        "bisect.bisect_left(starts, h)",
+        ["tests/test_normalize.py", "tests/test_mutants_normalize.py"],
+    ),
+    "M6": (
+        "src/cleanfeed/dedup/match.py",
+        "if qa and ca and not qa & ca:",
+        "if False:",
+        ["tests/test_dedup.py", "tests/test_mutants_dedup.py"],
+    ),
+    "M7": (
+        "src/cleanfeed/dedup/match.py",
+        "reused >= WRAPPED_CONTAINED and own >= WRAPPED_OWN",
+        "reused >= WRAPPED_CONTAINED",
+        ["tests/test_dedup.py", "tests/test_mutants_dedup.py"],
+    ),
+    "M8": (
+        "src/cleanfeed/extract/rules.py",
+        'host.endswith("." + domain)',
+        "host.endswith(domain)",
+        ["tests/test_extract_rules.py", "tests/test_mutants_rules.py"],
+    ),
+    "M9": (
+        "src/cleanfeed/extract/rules.py",
+        "any(_host_in(host, h) for h in self.off_hosts)",
+        "any(host == h for h in self.off_hosts)",
+        ["tests/test_extract_rules.py", "tests/test_mutants_rules.py"],
+    ),
+    "M10": (
+        "src/cleanfeed/state.py",
+        "last_modified = COALESCE(excluded.last_modified, urls.last_modified)",
+        "last_modified = excluded.last_modified",
+        ["tests/test_state.py", "tests/test_mutants_state.py", "tests/test_mutants_run.py"],
+    ),
+    "M11": (
+        "src/cleanfeed/state.py",
+        "failures < ?",
+        "failures <= ?",
+        ["tests/test_state.py", "tests/test_mutants_state.py"],
     ),
 }
 
@@ -95,6 +172,8 @@ def _config(files: list[str], tests: list[str]) -> str:
         'source_paths = ["src"]\n'
         f"only_mutate = {json.dumps(files)}\n"
         f"pytest_add_cli_args_test_selection = {json.dumps(present)}\n"
+        # tests read the shipped configs (settings) by path from the repo root
+        'also_copy = ["configs"]\n'
     )
 
 
@@ -106,6 +185,7 @@ def _prepare(name: str) -> Path:
     work.mkdir(parents=True)
     shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "configs", work / "configs")
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     base = text.split("\n[tool.mutmut]")[0]  # the repo's own [tool.mutmut] is replaced per module
     rest = text.split("\n[tool.mutmut]", 1)[1].split("\n[", 1) if "\n[tool.mutmut]" in text else []
@@ -222,11 +302,52 @@ def run_module(name: str, jobs: int) -> dict[str, object]:
     return summary
 
 
+def run_audit() -> int:
+    """Apply each audit mutant to a scratch copy of src/ and run its tests: 'killed' when they fail."""
+    work = WORK / "audit"
+    bad = 0
+    for mid, (path, old, new, tests) in AUDIT.items():
+        if work.exists():
+            shutil.rmtree(work)
+        shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
+        target = work / path
+        text = target.read_text(encoding="utf-8")
+        if text.count(old) != 1:  # the code moved on: say so rather than report a stale result
+            print(f"{mid}: NOT APPLIED ({old!r} found {text.count(old)} times in {path})", flush=True)
+            bad += 1
+            continue
+        target.write_text(text.replace(old, new), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(work / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        failed = [ln for ln in proc.stdout.splitlines() if ln.startswith("FAILED")]
+        verdict = (
+            f"killed by {failed[0][7:].split(' - ')[0]}" if proc.returncode == 1 and failed else "SURVIVED"
+        )
+        if proc.returncode not in (0, 1):
+            verdict = f"ERROR (pytest exit {proc.returncode})"
+        print(f"{mid}: {path}: {old!r} -> {new!r}: {verdict}", flush=True)
+        bad += verdict == "SURVIVED" and mid != "M3"
+    shutil.rmtree(work, ignore_errors=True)
+    return 1 if bad else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("modules", nargs="*", choices=[[], *MODULES], metavar="MODULE", default=[])
     ap.add_argument("--jobs", type=int, default=2, help="parallel mutant workers (default 2)")
+    ap.add_argument(
+        "--audit", action="store_true", help="check the audit's hand-planted mutants (#17) instead"
+    )
     args = ap.parse_args()
+    if args.audit:
+        return run_audit()
     if not MUTMUT.exists():
         print("mutmut is not installed: pip install -e '.[mutate]'", file=sys.stderr)
         return 2
