@@ -153,6 +153,58 @@ def test_t2s_tricky_table() -> None:
     assert len(errors) <= 1, errors
 
 
+def test_t2s_tricky_table_phrase_by_phrase() -> None:
+    # each phrase alone through the public function: the script check must decide on two characters
+    errors = [(s, d, normalize_text(s)) for s, d in _t2s_cases() if normalize_text(s) != d]
+    assert len(errors) <= 3, errors
+
+
+def test_t2s_tricky_table_in_context() -> None:
+    def wrap(phrase: str, trad: bool) -> str:
+        return ("據報導，這篇新聞的關鍵詞是「{}」。" if trad else "据报导，这篇新闻的关键词是“{}”。").format(phrase)
+
+    errors = [s for s, d in _t2s_cases() if normalize_text(wrap(s, True)) != wrap(d, False)]
+    assert len(errors) <= 1, errors
+
+
+@pytest.mark.parametrize(
+    ("src", "dst"),
+    [
+        ("發(fā)展", "发展"),
+        ("發展", "发展"),
+        ("經濟", "经济"),
+        ("你們好", "你们好"),
+        ("新聞", "新闻"),
+        ("後來", "后来"),
+        ("證券交易所", "证券交易所"),
+        ("氣", "气"),
+        ("張", "张"),
+        ("乾杯", "干杯"),  # a Traditional spelling in OpenCC's phrase table, no Traditional-only character
+        ("發(fā)展經(jīng)濟", "发展经济"),
+    ],
+)
+def test_short_traditional_text_is_converted(src: str, dst: str) -> None:
+    assert normalize_text(src) == dst
+
+
+@pytest.mark.parametrize("text", ["发展", "著名", "乾隆", "新增", "台北", "群众", "于是", "只要", "后来"])
+def test_short_simplified_or_neutral_text_is_untouched(text: str) -> None:
+    out, report = normalize_report(text)
+    assert out == text
+    assert not report.converted
+
+
+def test_simplified_text_quoting_a_traditional_name_is_not_converted() -> None:
+    text = "据台湾《聯合報》报道，这项研究已经发表。"
+    assert normalize_text(text) == text
+
+
+def test_short_text_pinyin_needs_an_unambiguous_pattern() -> None:
+    assert normalize_text("发(fā)展") == "发展"  # the annotation splits the word 发展
+    assert normalize_text("他姓行(háng)") == "他姓行（háng）"  # a gloss at the end of a word stays
+    assert normalize_text("人(ma)") == "人（ma）"  # not a reading of 人
+
+
 @pytest.mark.parametrize("config", ["s2t", "s2tw", "s2hk"])
 def test_fast_t2s_path_equals_the_full_chain(config: str) -> None:
     # lines without a variant-sensitive character skip the variant stage: same output required

@@ -15,7 +15,7 @@ again in its Traditional forms, because the repair runs before Traditional -> Si
 ``words.tsv.gz`` -- log P(word) for the jieba words with frequency >= 20 (and their Traditional
 forms); the repair ranks candidate readings by their best word segmentation.
 
-``trad_chars.txt`` -- characters changed by OpenCC t2s that jieba's Simplified words never use.
+(The script check's tables, ``opencc_script.txt``, come from ``tools/build_script_tables.py``.)
 
 ``readings.tsv.gz`` -- tone-marked pinyin readings per character from **pypinyin**'s
 ``pinyin_dict`` (pypinyin 0.55, MIT licence); used to strip "(fā)"-style annotations only when
@@ -109,20 +109,6 @@ def build_words(min_freq: int) -> dict[str, float]:
     return {w: math.log(n / total) for w, n in counts.items() if len(w) <= 4}
 
 
-def build_trad_chars() -> str:
-    """Characters that only occur in Traditional text: changed by OpenCC t2s and absent from
-    jieba's (Simplified) dictionary words. Used for the cheap "is this Traditional?" check."""
-    seen: Counter[str] = Counter()
-    for word, freq in _words():
-        for ch in word:
-            seen[ch] += freq
-    # jieba's list holds a few Traditional words too; a character must be common to count
-    simplified = {ch for ch, n in seen.items() if n >= 200}
-    han = [chr(cp) for cp in range(0x4E00, 0xA000)]
-    conv = opencc.OpenCC("t2s").convert("\n".join(han)).split("\n")
-    return "".join(c for c, s in zip(han, conv, strict=True) if s != c and c not in simplified)
-
-
 def build_readings() -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for cp, readings in pinyin_dict.items():
@@ -162,8 +148,6 @@ def main() -> int:
     wlines.append(" ".join(f"{words[w]:.2f}" for w in ws))
     with gzip.GzipFile(OUT / "words.tsv.gz", "wb", compresslevel=9, mtime=0) as fh:
         fh.write(("\n".join(wlines) + "\n").encode("utf-8"))
-    trad = build_trad_chars()
-    (OUT / "trad_chars.txt").write_text(trad + "\n", encoding="utf-8")
     readings = build_readings()
     rlines = ["#readings source=pypinyin-0.55-pinyin_dict(MIT)"]
     rlines += [f"{c}\t{','.join(r)}" for c, r in sorted(readings.items())]

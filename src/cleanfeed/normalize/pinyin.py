@@ -3,7 +3,9 @@
 An annotation is removed only when it follows a Han character, holds a single syllable that
 is a reading of that character (pypinyin's table, precomputed into ``data/readings.tsv.gz``),
 and the document has several such confirmed hits: a lone gloss in ordinary text survives, and
-(完), (AI), (2025), (记者 张三), (Xinhua) or (a) never match.
+(完), (AI), (2025), (记者 张三), (Xinhua) or (a) never match. Below that gate (a title, a name, a
+snippet) an annotation still goes when the pattern is unambiguous: a confirmed reading that splits a
+word of the word list (發(fā)展: 發展 is a word; 读作行(háng)。 is a gloss and stays).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+
+from cleanfeed.normalize.lm import load_words  # the word list of the mojibake repair (loaded lazily)
 
 GATE = 3  # confirmed annotations a document needs before any is removed
 
@@ -57,6 +61,15 @@ def _verdict(ch: str, syl: str) -> int:
     return 1 if _TONED.search(syl) and syl in syllables() else 0
 
 
+def _splits_word(text: str, start: int, end: int) -> bool:
+    """Do the characters around the annotation ``text[start:end]`` form a word (2 or 3 characters)?"""
+    words = load_words().words
+    left, right = text[max(0, start - 2) : start], text[end : end + 2]
+    return any(
+        left[-k:] + right[:j] in words for k in (1, 2) for j in (1, 2) if len(left) >= k and len(right) >= j
+    )
+
+
 def strip_pinyin(text: str) -> tuple[str, int, int]:
     """Remove annotations from ``text`` (a whole document, lines joined by newlines).
 
@@ -70,7 +83,9 @@ def strip_pinyin(text: str) -> tuple[str, int, int]:
         if m.start() and _is_han(text[m.start() - 1])
     ]
     if sum(1 for _, v in hits if v == 2) < GATE:
-        return text, 0, 0
+        hits = [(m, v) for m, v in hits if v == 2 and _splits_word(text, m.start(), m.end())]
+        if not hits:
+            return text, 0, 0
     parts: list[str] = []
     last = removed = unverified = 0
     for m, verdict in hits:

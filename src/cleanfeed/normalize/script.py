@@ -26,9 +26,11 @@ from typing import Any
 import opencc
 
 _DATA = resources.files("cleanfeed.normalize").joinpath("data")
-# A document is Traditional when this share of its Han characters is Traditional-only.
+# A document is Traditional when this share of its distinct Han characters is Traditional-only ...
 _MIN_SHARE = 0.05
-_MIN_COUNT = 2
+# ... and it has at most one Simplified-only character per two Traditional-only ones (a Simplified byline, a
+# quoted Simplified name in a Traditional page; Simplified pages have hundreds of them).
+_MIXED = 2
 _SAMPLE = 20_000
 _HAN_RUN = re.compile("[\u3400-\u9fff]+")
 
@@ -91,17 +93,31 @@ def converter() -> opencc.OpenCC:
 
 
 @lru_cache(maxsize=1)
-def _trad_chars() -> frozenset[str]:
-    return frozenset(_DATA.joinpath("trad_chars.txt").read_text(encoding="utf-8").strip())
+def _script_tables() -> tuple[frozenset[str], frozenset[str], re.Pattern[str]]:
+    """(Traditional-only chars, Simplified-only chars, Traditional-only phrases) from OpenCC's own tables
+    (built by ``tools/build_script_tables.py``)."""
+    lines = _DATA.joinpath("opencc_script.txt").read_text(encoding="utf-8").split("\n")
+    phrases = sorted(lines[3].split(), key=len, reverse=True)
+    return frozenset(lines[1]), frozenset(lines[2]), re.compile("|".join(map(re.escape, phrases)))
 
 
 def is_traditional(text: str) -> bool:
-    """Cheap check: are enough of the *distinct* characters of the text Traditional-only?
+    """Is the text Traditional? It must hold a Traditional-only character or phrase (OpenCC's tables),
+    next to no Simplified-only one, and (in a long text) enough of its distinct Han characters must be
+    Traditional-only. A text with neither kind (著名, 乾隆, 新增) is not Traditional: it reads the same.
 
-    Works on the set of characters (one C-speed pass), not on occurrences."""
-    chars = set(text[:_SAMPLE])  # the script of a document shows in its first few thousand chars
-    trad = len(chars & _trad_chars())
-    if trad < _MIN_COUNT:
+    Works on the set of characters (one C-speed pass), not on occurrences, so a short title or name is
+    decided like a page: 發展 is Traditional, 发展 and 张三 are not."""
+    trad_only, simp_only, phrases = _script_tables()
+    sample = text[:_SAMPLE]  # the script of a document shows in its first few thousand chars
+    chars = set(sample)
+    trad = len(chars & trad_only)
+    if not trad:
+        trad = 1 if phrases.search(sample) else 0
+        if not trad:
+            return False
+    simp = len(chars & simp_only)
+    if simp * _MIXED > trad:  # Simplified text quoting a Traditional name stays as it is
         return False
     distinct = "".join(chars)
     han = len(distinct) - len(_HAN_RUN.sub("", distinct))  # a C-speed count of the Han ones
