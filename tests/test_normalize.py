@@ -121,8 +121,7 @@ def test_a_lone_gloss_survives() -> None:
 def test_asides_are_never_taken_for_pinyin(keep: str) -> None:
     text = f"焦點(diǎn)經(jīng)濟(jì)發(fā)展{keep}"
     out = normalize_text(text)
-    inner = keep[1:-1].replace(" ", "") if "记者" in keep else keep[1:-1]
-    assert out == f"焦点经济发展（{inner}）"
+    assert out == f"焦点经济发展（{keep[1:-1]}）"  # (记者 张三) keeps the space between role and name
 
 
 def test_pinyin_that_is_not_a_reading_is_removed_but_flagged() -> None:
@@ -161,7 +160,8 @@ def test_t2s_tricky_table_phrase_by_phrase() -> None:
 
 def test_t2s_tricky_table_in_context() -> None:
     def wrap(phrase: str, trad: bool) -> str:
-        return ("據報導，這篇新聞的關鍵詞是「{}」。" if trad else "据报导，这篇新闻的关键词是“{}”。").format(phrase)
+        template = "據報導，這篇新聞的關鍵詞是「{}」。" if trad else "据报导，这篇新闻的关键词是“{}”。"
+        return template.format(phrase)
 
     errors = [s for s, d in _t2s_cases() if normalize_text(wrap(s, True)) != wrap(d, False)]
     assert len(errors) <= 1, errors
@@ -257,8 +257,35 @@ def test_punctuation(src: str, dst: str) -> None:
     assert normalize_text(src) == dst
 
 
+@pytest.mark.parametrize(
+    ("src", "dst"),
+    [
+        ("张三 李四", "张三 李四"),  # two names
+        ("（王逸飞 鲍梦妮）", "（王逸飞 鲍梦妮）"),
+        ("记者张晓 余佩璇 张璇", "记者张晓 余佩璇 张璇"),
+        ("长江禁渔五年成效显现 江豚群体频繁“露脸”", "长江禁渔五年成效显现 江豚群体频繁“露脸”"),  # clauses
+        ("张三 \t  李四", "张三 李四"),  # a run of whitespace becomes one space
+        ("中 文 字 间", "中文字间"),  # letter spacing
+        ("中 文字", "中文字"),  # a lone character cut off its word
+        ("经济发 展很快", "经济发展很快"),  # 发展 cut in two, neither edge a word
+        ("记者 张 磊", "记者 张磊"),
+        ("好吗？ 是的。 对", "好吗？是的。对"),  # CJK punctuation carries its own spacing
+        ("各地拓展 人工智能+ 拼抢新赛道！ 有何新动向？", "各地拓展 人工智能+ 拼抢新赛道！有何新动向？"),
+    ],
+)
+def test_spaces_between_han_words(src: str, dst: str) -> None:
+    assert normalize_text(src) == dst
+
+
+def test_spacing_is_idempotent() -> None:
+    for text in ("张三 李四", "中 文 字", "经济发 展很快", "记者 张 磊", "王小明 天天"):
+        once = normalize_text(text)
+        assert normalize_text(once) == once
+
+
 def test_entities_are_unescaped_first() -> None:
-    assert normalize_text("A&amp;B公司&nbsp;发布&#26032;品") == "A&B公司发布新品"
+    # the &nbsp; separates two words (no word is cut), so it stays a space
+    assert normalize_text("A&amp;B公司&nbsp;发布&#26032;品") == "A&B公司 发布新品"
 
 
 def test_normalize_text_one_paragraph_per_line_no_empty_lines() -> None:

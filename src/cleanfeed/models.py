@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 def stable_id(key: str) -> str:
@@ -16,6 +17,22 @@ def stable_id(key: str) -> str:
 def content_hash(text: str) -> str:
     """Hash of normalized text: equal hashes mean an ``exact`` duplicate."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+# Names in a byline are separated by spaces (kept by the normalizer between names), 、 , ; or /; role words
+# (记者, 通讯员, ...) are not names.
+_NAME_SEP = re.compile(r"[\s、,，;；/／|｜]+")
+_ROLE = re.compile(
+    r"^(?:本报|本刊|本台|本网)?(?:特约|见习)?(?:记者|通讯员|实习生|作者|撰文|文|摄影|摄)[:：]?"
+)
+
+
+def split_authors(author: str | None) -> list[str]:
+    """``"王逸飞 鲍梦妮"`` -> ``["王逸飞", "鲍梦妮"]``; role words go (``"记者张晓 余佩璇"``: two names)."""
+    if not author:
+        return []
+    names = (_ROLE.sub("", part) for part in _NAME_SEP.split(author))
+    return list(dict.fromkeys(n for n in names if n))
 
 
 class Page(BaseModel):
@@ -47,6 +64,7 @@ class Article(BaseModel):
     text: str = ""
     published_at: datetime | None = None
     author: str | None = None
+    authors: list[str] = Field(default_factory=list)  # the names in ``author``, one per person
     editor: str | None = None
     agency: str | None = None
     dateline: str | None = None
@@ -68,6 +86,12 @@ class Article(BaseModel):
     final_url: str | None = None  # where the request for ``url`` ended after redirects
     path: str | None = None  # the local file (files sources) or WARC archive the page came from
     warc_offset: int | None = None  # the record's offset in that WARC archive
+
+    @model_validator(mode="after")
+    def _fill_authors(self) -> Article:
+        if self.author and not self.authors:
+            self.authors = split_authors(self.author)
+        return self
 
     @property
     def paragraphs(self) -> list[str]:

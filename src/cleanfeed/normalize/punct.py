@@ -3,7 +3,10 @@
 NFKC would fold ，：；？！（） to ASCII and turn ① into 1. Instead: full-width Latin letters and
 digits become ASCII; ASCII , ; : ? ! ( ) touching Han text become full-width (some sites fold
 them); 「」『』 become “”‘’; ... and 。。。 become ……; invisible controls go, NBSP and U+3000
-become spaces; spaces between Han characters and paragraph indents are removed. Every rule keeps
+become spaces; paragraph indents and runs of whitespace go. A space between Han characters stays when
+it separates names, list items or clauses (``王逸飞 鲍梦妮``, ``张三 李四``, a headline's clause break) and
+goes when it splits a word (letter-spaced ``中 文 字``, ``中 文字``) or sits next to CJK punctuation,
+which carries its own spacing. Every rule keeps
 URLs, numbers (1,000, 3.5), times (18:39:01) and English sentences intact because it needs Han
 on one side. Patterns never match a newline, so a document keeps its line count.
 """
@@ -12,6 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+
+from cleanfeed.normalize.lm import load_words  # the repair's word list: does a space cut a word?
 
 _HAN = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_PUNCT = r"，。、；：？！…—“”‘’《》〈〉（）【】「」『』·"
@@ -50,9 +55,9 @@ _FULL_TABLE = str.maketrans({",": "，", ";": "；", ":": "：", "?": "？", "!"
 # Han touches the match is decided in the callback (a lookbehind first would test every offset).
 _ASCII_MARK = re.compile(r"[,;:?!]+")
 _PAREN = re.compile(r"\(([^()\n]*)\)")
-# Spaces between Han characters or CJK punctuation go (others stay): decided by the pattern
-# itself, a callback per run costs more than the lookbehind tried at each offset.
+# Spaces between Han characters or CJK punctuation: the pattern finds them, ``_han_space`` decides.
 _HAN_SPACE_RUN = re.compile(rf"(?<=[{_HAN}{_CJK_PUNCT}])[ \t]+(?=[{_HAN}{_CJK_PUNCT}])")
+_HAN_CHAR = re.compile(rf"[{_HAN}]")
 _HAN_AFTER_MARK = re.compile(rf"[{_HAN}{_CJK_PUNCT}]")
 _HAN_BEFORE_MARK = re.compile(rf"[{_HAN}“‘《（]")
 _HAN_ONLY = re.compile(rf"[{_HAN}]")
@@ -88,6 +93,27 @@ def _paren(m: re.Match[str]) -> str:
     if _HAN_AFTER_MARK.match(_before(m)) or _HAN_ONLY.match(_after(m)) or _HAN_ONLY.search(m.group(1)):
         return f"（{m.group(1)}）"
     return m.group(0)
+
+
+def _han_space(m: re.Match[str]) -> str:
+    """Keep one space between two Han words (names, list items, clauses); drop it next to CJK
+    punctuation, and where a single character stands alone (letter spacing) or the space cuts a word
+    of the word list in two (中 文字, 经济发 展很快)."""
+    text, i, j = m.string, m.start(), m.end()
+    left, right = text[i - 1], text[j]
+    if not (_HAN_CHAR.match(left) and _HAN_CHAR.match(right)):
+        return ""
+    left_single = i < 2 or not _HAN_CHAR.match(text[i - 2])
+    right_single = j + 1 >= len(text) or not _HAN_CHAR.match(text[j + 1])
+    if left_single and right_single:
+        return ""
+    words = load_words().words
+    if left + right not in words:
+        return " "
+    if left_single or right_single:
+        return ""
+    # both sides longer: a cut word leaves fragments that are no words at its edges (经济发 展很快)
+    return " " if text[i - 2 : i] in words or text[j : j + 2] in words else ""
 
 
 def _sub(pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str) -> tuple[str, int]:
@@ -127,8 +153,9 @@ def normalize_punct(text: str) -> tuple[str, int]:
     if "．" in out:
         out, n = _DECIMAL.subn(".", out)
         edits += n
-    out, n = _HAN_SPACE_RUN.subn("", out)
-    edits += n
+    if " " in out or "\t" in out:
+        out, n = _sub(_HAN_SPACE_RUN, _han_space, out)
+        edits += n
     out = _MULTI_SPACE.sub(" ", out)
     out = _EDGE_SPACE.sub("", out)
     return out, edits
