@@ -9,12 +9,6 @@ import pytest
 
 import cleanfeed
 
-# #11: script detection needs two Traditional-only characters, so a word holding one (發 in 發展, 學 in
-# 學生 ...) is left Traditional. The normalize rewrite makes these pass; then drop the marks.
-SHORT_WORD_BUG = pytest.mark.xfail(
-    strict=True, reason="#11: a short text with one Traditional-only character is not detected as Traditional"
-)
-
 
 @pytest.mark.parametrize(
     ("trad", "simp"),
@@ -27,11 +21,11 @@ SHORT_WORD_BUG = pytest.mark.xfail(
         ("電話", "电话"),
         ("經濟新聞", "经济新闻"),
         ("為什麼", "为什么"),
-        pytest.param("發展", "发展", marks=SHORT_WORD_BUG),
-        pytest.param("學生", "学生", marks=SHORT_WORD_BUG),
-        pytest.param("記者", "记者", marks=SHORT_WORD_BUG),
-        pytest.param("銀行", "银行", marks=SHORT_WORD_BUG),
-        pytest.param("新聞", "新闻", marks=SHORT_WORD_BUG),
+        ("發展", "发展"),
+        ("學生", "学生"),
+        ("記者", "记者"),
+        ("銀行", "银行"),
+        ("新聞", "新闻"),
     ],
 )
 def test_short_traditional_words_come_out_simplified(trad: str, simp: str) -> None:
