@@ -14,7 +14,7 @@ import pytest
 
 from cleanfeed import Article, DedupIndex
 from cleanfeed.dedup import Params, canonical, fingerprint
-from cleanfeed.dedup.fingerprint import anchors
+from cleanfeed.dedup.fingerprint import anchors, posting_keys
 from cleanfeed.dedup.match import Doc, verify
 from cleanfeed.dedup.records import order_key, stamp
 
@@ -372,3 +372,60 @@ def test_order_rule_published_then_fetched_then_url() -> None:
     # Time zones are compared as instants: 08:00+08:00 is before 01:00 UTC.
     cst = stamp(datetime.fromisoformat("2026-01-01T08:00:00+08:00"))
     assert cst is not None and early is not None and cst < early
+
+
+# -- the second probe: heavy spins that share too few keys -------------------------------------------------
+def test_heavy_spin_sharing_too_few_keys_is_found_by_its_anchors(tmp_path: Path) -> None:
+    # The first probe is made to need 40 shared keys: seed 000 (a heavy spin of 003's lead) shares fewer,
+    # as a spin does in a large index where most of its keys are too common to be looked up.
+    spin, lead = fingerprint(text("seed_000_raw")), fingerprint(text("seed_003_lead"))
+    assert len(set(posting_keys(spin)) & set(posting_keys(lead))) < 40
+    with DedupIndex(tmp_path / "i.db", min_shared_keys=40) as idx:
+        for name in ("seed_003_lead", "seed_001_original", "seed_002_original", "seed_004_original"):
+            idx.add(art(name, text(name)), original=True)
+        m = idx.match(art("spun", text("seed_000_raw")))
+        assert m is not None and m.kind == "spun" and m.duplicate_of.endswith("seed_003_lead")
+        # Stories on the same topic stay unlinked; one carrying the lead's figures and people in the
+        # sentences of 002 is a copy of 002 (indexed), never a spin of the lead.
+        for name in ("seed_003_trade", "seed_003_subsidy", "seed_003_guochao"):
+            assert idx.match(art(name, text(name))) is None, name
+        donor = text("seed_002_original").split("\n")
+        facts = ["6800亿元", "8.7%", "147家", "94个", "15亿元"]
+        fake = "\n".join(f"王坚表示，{s}据统计为{facts[i % 5]}。" for i, s in enumerate(donor))
+        m = idx.match(art("fake", fake))
+        assert m is not None and m.duplicate_of.endswith("seed_002_original")
+
+
+# -- the partial threshold: a third of the original, with slack for the seams --------------------------
+def _paras(name: str) -> list[str]:
+    return [p for p in text(name).split("\n") if p.strip()]
+
+
+def _chunk_of_share(paras: list[str], low: float, high: float) -> list[str]:
+    """Contiguous paragraphs holding between ``low`` and ``high`` of the story's characters."""
+    total = sum(map(len, paras))
+    for start in range(len(paras)):
+        for end in range(start + 1, len(paras) + 1):
+            if low <= sum(map(len, paras[start:end])) / total <= high:
+                return paras[start:end]
+    raise AssertionError(f"no chunk between {low} and {high}")
+
+
+@pytest.mark.parametrize("original", ["seed_003_lead", "seed_004_original"])
+def test_excerpt_just_under_the_partial_share(original: str) -> None:
+    story = _paras(original)
+    under = _chunk_of_share(story, 0.22, 0.25)
+    over = _chunk_of_share(story, 0.34, 0.38)
+    other = _paras("seed_002_original" if original != "seed_002_original" else "seed_001_original")
+    half = len(other) // 2
+
+    def inside(chunk: list[str]) -> Doc:
+        return doc("\n".join(other[:half] + chunk + other[half:]))
+
+    # On its own an excerpt is a near copy however small a share of the original it is.
+    alone = verify(doc("\n".join(under)), doc(text(original)))
+    assert alone is not None and alone.kind == "near"
+    # Inside as much other text, under the threshold it is no copy of the story; over it, a partial one.
+    assert verify(inside(under), doc(text(original))) is None
+    v = verify(inside(over), doc(text(original)))
+    assert v is not None and v.kind == "partial" and v.share is not None and 0.3 <= v.share <= 0.45

@@ -18,16 +18,18 @@ import numpy.typing as npt
 
 from cleanfeed.dedup import late, store
 from cleanfeed.dedup.fingerprint import (
+    TAG_ANCHOR,
     TAG_DIGEST,
     Fingerprint,
     Params,
+    anchors,
     digest_key,
     fingerprint,
     fingerprint_many,
     posting_keys,
 )
 from cleanfeed.dedup.match import Doc, Verdict, verify, without_shared_boilerplate
-from cleanfeed.dedup.postings import U64, Run, rank
+from cleanfeed.dedup.postings import RARE_KEY, U64, Run, near_misses, rank
 from cleanfeed.dedup.records import (
     Link,
     Match,
@@ -45,6 +47,8 @@ SCHEMA_VERSION = store.SCHEMA_VERSION
 _KIND_RANK = {"exact": 0, "cross_script": 1, "near": 1, "partial": 2, "spun": 3}
 _COPY_KINDS = {"exact", "near", "cross_script"}  # copies that add no new text: no postings of their own
 _TAG_BITS = np.uint64(7)
+SECOND_PROBE = 8  # documents a query sharing only rare anchor keys with them compares anchors with
+SECOND_PROBE_ANCHORS = 3  # anchors (numbers, Latin names) a spin must keep to be found that way
 
 
 class DedupIndex:
@@ -268,11 +272,11 @@ class DedupIndex:
         aid: str,
         fp: Fingerprint,
         originals_only: bool = False,
-        looked: tuple[list[int], list[_Row]] | None = None,
+        looked: tuple[list[int], list[_Row], list[int]] | None = None,
     ) -> tuple[Match, int, bool] | None:
         if not fp.length:
             return None
-        same, cand_rows = looked if looked is not None else self._lookup(fp)
+        same, cand_rows, second = looked if looked is not None else self._lookup(fp)
         exact_rows = []
         if same:  # documents holding the digest's key: those with the same digest are exact copies
             marks = ",".join("?" * len(same))
@@ -308,7 +312,37 @@ class DedupIndex:
                     best = (rank, row, verdict)
             if best is not None:
                 return self._to_root(query, fp, best[1], best[2])
-        return None
+        return self._second_probe(query, fp, aid, second, originals_only=originals_only)
+
+    def _second_probe(
+        self, query: Doc, fp: Fingerprint, aid: str, docs: list[int], *, originals_only: bool
+    ) -> tuple[Match, int, bool] | None:
+        """A heavy spin keeps the numbers and names (anchors) but few 5-grams: it may share too few keys
+        for the first probe (most of its anchors are common enough to be stopped). Documents sharing a rare
+        anchor key are compared on their whole anchor sets, which costs a row read and a regex, and
+        verified as spins only when most anchors agree. Only when the first probe found nothing."""
+        if not docs:
+            return None
+        mine = anchors(fp.canon)
+        if len(mine) < SECOND_PROBE_ANCHORS:
+            return None
+        sql = f"SELECT {{cols}} FROM dedup_docs WHERE doc IN ({','.join('?' * len(docs))})"
+        best: tuple[tuple[int, float, tuple[bool, str, bool, str, str]], _Row, Verdict] | None = None
+        for row in self._rows(sql, docs):
+            if row.id == aid or (originals_only and not row.original):
+                continue
+            doc = row.text()
+            theirs = anchors(doc.canon)
+            shared = len(mine & theirs)
+            if shared < SECOND_PROBE_ANCHORS or shared < 0.5 * min(len(mine), len(theirs)):
+                continue
+            v = verify(query, doc)
+            if v is None or v.kind != "spun":  # what shares more text was the first probe's to find
+                continue
+            rank = (not row.original, -v.similarity, row.order())
+            if best is None or rank < best[0]:
+                best = (rank, row, v)
+        return self._to_root(query, fp, best[1], best[2]) if best is not None else None
 
     def _to_root(self, query: Doc, fp: Fingerprint, row: _Row, v: Verdict) -> tuple[Match, int, bool]:
         """The match, moved from an original that is a near-identical copy of an earlier one to that one.
@@ -350,13 +384,14 @@ class DedupIndex:
     def _candidates(self, fp: Fingerprint, limit: int | None = None) -> list[_Row]:
         return self._lookup(fp, limit)[1]
 
-    def _lookup(self, fp: Fingerprint, limit: int | None = None) -> tuple[list[int], list[_Row]]:
-        """(documents holding the digest's key, candidate rows best first) from one postings lookup."""
+    def _lookup(self, fp: Fingerprint, limit: int | None = None) -> tuple[list[int], list[_Row], list[int]]:
+        """(documents holding the digest's key, candidate rows best first, second-probe documents: see
+        ``_second_probe``) from one postings lookup."""
         return self._lookup_many([fp], limit)[0]
 
     def _lookup_many(
         self, fps: Sequence[Fingerprint], limit: int | None = None
-    ) -> list[tuple[list[int], list[_Row]]]:
+    ) -> list[tuple[list[int], list[_Row], list[int]]]:
         """``_lookup`` for a batch: one postings lookup and one ranking for all of their keys."""
         # Every document's keys in one array: digest, bands, then the keys that are not stopped. Only keys
         # stopped in this session can still have postings in memory (see ``store.open_postings``): the
@@ -378,7 +413,7 @@ class DedupIndex:
             self._last_counts = (fps[0].canon, q, per_key)
         digest = np.zeros(len(q), dtype=bool)
         digest[first] = True
-        out: list[tuple[list[int], list[_Row]]] = [([], []) for _ in fps]
+        out: list[tuple[list[int], list[_Row], list[int]]] = [([], [], []) for _ in fps]
         if per_key[first].any():
             for i, d in zip(owner[qi[digest[qi]]].tolist(), docs[digest[qi]].tolist(), strict=True):
                 out[i][0].append(d)
@@ -396,6 +431,8 @@ class DedupIndex:
         who = owner[qi]
         cap = limit or self.max_candidates
         picked = rank(who, qi - first[who], docs, per_key[qi], n_bands=n_bands, need=need, limit=cap)
+        anchored = ((q[qi] & _TAG_BITS) == TAG_ANCHOR) & (per_key[qi] <= RARE_KEY)
+        spins = near_misses(who[anchored], docs[anchored], picked, limit=SECOND_PROBE)
         for i, best in picked.items():
             top = [d for d, _ in best]
             sql = f"SELECT {{cols}} FROM dedup_docs WHERE doc IN ({','.join('?' * len(top))})"
@@ -404,6 +441,8 @@ class DedupIndex:
                 if d in found:
                     found[d].distinct = n
                     out[i][1].append(found[d])
+        for i, ds in spins.items():
+            out[i][2].extend(ds)
         return out
 
     def _add_stop(self, key: int) -> None:

@@ -167,6 +167,27 @@ def rank(
     return picked
 
 
+def near_misses(
+    who: IDX, docs: I32, picked: dict[int, list[tuple[int, int]]], *, limit: int
+) -> dict[int, list[int]]:
+    """Second-probe documents per query, those the ranking did not pick: ``{query: [doc, ...]}``.
+
+    One row per shared rare anchor posting (``who``, ``docs``); the documents sharing the most anchors
+    come first, then the oldest, at most ``limit``.
+    """
+    out: dict[int, list[int]] = {}
+    if not len(who):
+        return out
+    uniq, counts = np.unique((who.astype(np.int64) << 32) | docs, return_counts=True)
+    order = np.lexsort((uniq & 0xFFFFFFFF, -counts, uniq >> 32))
+    taken = {(i, d) for i, best in picked.items() for d, _ in best}
+    for i, doc in zip((uniq[order] >> 32).tolist(), (uniq[order] & 0xFFFFFFFF).tolist(), strict=True):
+        got = out.setdefault(i, [])
+        if len(got) < limit and (i, doc) not in taken:
+            got.append(doc)
+    return out
+
+
 class Postings:
     """Key -> documents for the whole index: ``main`` + ``recent`` runs + a dict of the latest postings."""
 
