@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 import cleanfeed
-from cleanfeed.settings import FeedSource, env_overrides, load_settings, settings_from_dict
+from cleanfeed.settings import (
+    FeedSource,
+    FilesSource,
+    SitemapSource,
+    UrlsSource,
+    WarcSource,
+    env_overrides,
+    load_settings,
+    settings_from_dict,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -113,3 +124,37 @@ def test_source_filters() -> None:
 def test_shipped_configs_validate(name: str) -> None:
     s = load_settings(REPO / "configs" / name)
     assert s.sources
+
+
+def _source_models() -> list[type[BaseModel]]:
+    return [FeedSource, SitemapSource, UrlsSource, FilesSource, WarcSource]
+
+
+def test_the_example_config_documents_every_key() -> None:
+    """configs/example-portals.toml is the reference: each key of each section is there, set or commented
+    out, with a comment on its line saying what it does; each source kind and each source key is shown."""
+    text = (REPO / "configs" / "example-portals.toml").read_text(encoding="utf-8")
+    sections: dict[str, list[str]] = {}
+    current = ""
+    for line in text.splitlines():
+        head = re.fullmatch(r"#?\s*\[{1,2}([\w.]+)\]{1,2}.*", line.strip())
+        if head:
+            current = head.group(1)
+            continue
+        sections.setdefault(current, []).append(line)
+    for name, field in cleanfeed.Settings.model_fields.items():
+        model = field.annotation
+        if name in ("sources", "base_dir"):
+            continue
+        assert isinstance(model, type) and issubclass(model, BaseModel), name
+        lines = sections.get(name, [])
+        for key in model.model_fields:
+            hits = [ln for ln in lines if re.match(rf"\s*#?\s*{key}\s*=", ln)]
+            assert hits, f"[{name}] {key} is not in the example config"
+            assert any("#" in ln.split("=", 1)[1] for ln in hits), f"[{name}] {key} has no comment"
+    source_lines = sections.get("sources", [])
+    for model in _source_models():
+        kind = model.model_fields["kind"].annotation.__args__[0]  # type: ignore[union-attr]
+        assert any(re.match(rf'\s*#?\s*kind\s*=\s*"{kind}"', ln) for ln in source_lines), kind
+        for key in model.model_fields:
+            assert any(re.match(rf"\s*#?\s*{key}\s*=", ln) for ln in source_lines), f"sources: {key}"
