@@ -182,3 +182,72 @@ def test_plausibility_score(text: str, score: float) -> None:
     from cleanfeed.decode import _plausibility
 
     assert _plausibility(text) == pytest.approx(score)
+
+
+# -- truthful declarations the detector alone gets wrong ----------------------------------------------------
+# On EUC-JP bytes the detector's best pick is a Chinese codec (Japanese kana decode as plausible GB18030
+# characters), so only the page's own declaration gets it right: this is what the declared-charset step
+# is for, beyond speed.
+JA = "東京都は十七日、新型コロナウイルスの感染者が新たに確認されたと発表した。政府は対策を強化する方針です。"
+
+
+def _ja_page(head: str) -> bytes:
+    return _page(head, f"<p>{JA}</p>", "ニュース").encode("euc-jp")
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta charset="euc-jp">',
+        '<meta http-equiv="Content-Type" content="text/html; charset=EUC-JP">',
+        "",  # the header names it (below)
+    ],
+)
+def test_a_truthful_japanese_declaration_is_used(head: str) -> None:
+    text, enc = decode_html(_ja_page(head), header_charset=None if head else "euc-jp")
+    assert JA in text and codecs.lookup(enc).name == "euc_jp"
+
+
+def test_an_xml_declaration_names_the_charset() -> None:
+    data = b'<?xml version="1.0" encoding="euc-jp"?>\n' + _ja_page("")
+    text, enc = decode_html(data)
+    assert JA in text and codecs.lookup(enc).name == "euc_jp"
+
+
+def test_a_declared_page_with_one_corrupt_byte_keeps_its_codec() -> None:
+    # a truncated or bit-flipped byte must not throw the whole page to the detector
+    data = _ja_page('<meta charset="euc-jp">').replace(b"<p>", b"<p>\x80", 1)
+    text, enc = decode_html(data)
+    assert codecs.lookup(enc).name == "euc_jp"
+    assert "東京都は十七日" in text and text.count("\ufffd") == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: Hangul does not count as plausible CJK, so a truthful euc-kr declaration is refused and "
+    "the detector picks gb18030 (Korean pages come out as Chinese mojibake)",
+)
+def test_a_truthful_korean_declaration_is_used() -> None:
+    ko = "서울시는 17일 신종 코로나바이러스 감염자가 새로 확인됐다고 밝혔다. 정부는 대책을 강화할 방침이다."
+    text, _ = decode_html(_page('<meta charset="euc-kr">', f"<p>{ko}</p>", "뉴스").encode("euc-kr"))
+    assert ko in text
+
+
+@pytest.mark.parametrize("label", ["csgb2312", "chinese", "gb2312-1980", "euccn"])
+def test_every_alias_of_gb2312_gets_the_gb18030_superset(label: str) -> None:
+    # 镕 (朱镕基) is GBK, not GB2312: a page labelled with any GB2312 alias still decodes it
+    data = f"<p>{HANS}，朱镕基</p>".encode("gb18030")
+    text, enc = decode_html(data, header_charset=label)
+    assert (text, enc) == (f"<p>{HANS}，朱镕基</p>", "gb18030")
+
+
+@pytest.mark.parametrize(("size", "nuls", "binary"), [(79, 8, True), (80, 8, False), (90, 8, False)])
+def test_more_than_a_tenth_of_nul_bytes_is_binary(size: int, nuls: int, binary: bool) -> None:
+    # at most 8 NULs, so only the share decides: over a tenth of the bytes is binary, a tenth is not
+    data = b"<p>" + b"\x00" * nuls + b"a" * (size - nuls - 7) + b"</p>"
+    assert len(data) == size
+    if binary:
+        with pytest.raises(Drop, match="binary"):
+            decode_html(data)
+    else:
+        assert decode_html(data)[0].endswith("</p>")
