@@ -17,6 +17,7 @@ from cleanfeed.models import Article, Page
 from cleanfeed.normalize import normalize_report, normalize_text
 from cleanfeed.runner import RunResult, run
 from cleanfeed.settings import Settings, load_settings
+from cleanfeed.siteprofile import SiteProfile
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,7 @@ __all__ = [
     "Page",
     "RunResult",
     "Settings",
+    "SiteProfile",
     "__version__",
     "clean_html",
     "clean_html_all",

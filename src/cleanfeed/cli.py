@@ -171,7 +171,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"cleanfeed: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        opts = {"limit": args.limit, "source": args.source, "dry_run": args.dry_run}
+        opts = {
+            "limit": args.limit,
+            "source": args.source,
+            "dry_run": args.dry_run,
+            "reset_site_profile": args.reset_site_profile,
+        }
         if is_tty() and args.log_format != "json":
             with RichProgress() as bar:
                 result = run(settings, progress=bar, **opts)
@@ -311,6 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--dry-run", action="store_true", help="do the work; write no output or state")
             p.add_argument("--limit", type=int, metavar="N", help="process at most N pages")
             p.add_argument("--source", metavar="NAME", help="only this source")
+            p.add_argument(
+                "--reset-site-profile",
+                action="store_true",
+                help="forget each host's learned boilerplate lines (rule site_repeat) before this run",
+            )
         else:
             p.add_argument("--urls", action="store_true", help="read feeds and sitemaps; list each page URL")
             p.add_argument("--source", metavar="NAME", help="only this source (with --urls)")

@@ -81,6 +81,9 @@ class Article(BaseModel):
     converted: bool = False  # Traditional -> Simplified conversion was applied
     normalized: dict[str, int] = Field(default_factory=dict)  # normalizer edits, by kind
     flags: list[str] = Field(default_factory=list)  # low-confidence edits a user may want to review
+    # How far to trust the extraction (0-1, calibrated on the dev sets; see docs/benchmarks.md):
+    # route low values to review. None on rejects.
+    extraction_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     story_index: int | None = None  # position on a multi-story page (0 = lead)
     original: bool = False  # came from a source that publishes originals
     final_url: str | None = None  # where the request for ``url`` ended after redirects

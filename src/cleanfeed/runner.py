@@ -35,6 +35,7 @@ from cleanfeed.ledger import RUN_FOLDER, Ledger, folder_name, recover
 from cleanfeed.models import Article, Page, stable_id
 from cleanfeed.pipeline import Pipeline, Stage, clean_job, open_dedup, worker_init
 from cleanfeed.settings import FeedSource, Settings, SitemapSource, Source
+from cleanfeed.siteprofile import SiteProfile
 from cleanfeed.sources import Item, describe, iter_source, page_url, read_capped
 from cleanfeed.state import DONE, State, StateLock
 from cleanfeed.write import OutputError, RunWriter
@@ -104,6 +105,9 @@ class _Run:
         self.fetch_stats: dict[str, int] = {}
         self._entries: list[tuple[str, str, str | None, str | None]] = []  # source, entry URL, validators
         self._rules: dict[str, RuleSet | None] = {s.name: s.ruleset() for s in sources}
+        # Per-host boilerplate (rule site_repeat): judged against the profile as committed before
+        # the run, so page order never matters; this run's pages are learned at its commit.
+        self.profile: SiteProfile | None = None
         self.fetcher: Fetcher  # set by crawl()
 
     def _time(self, key: str, t0: float) -> None:
@@ -283,6 +287,10 @@ class _Run:
         clean.kept += 1
         for art in out:
             art.original = item.original
+            if self.profile is not None:
+                # Judged against the profile committed before the run; this page is learned at commit.
+                self.profile.observe(art)
+                self.profile.apply(art)
             # The record id comes from the page's identity, not its canonical: pages sharing a canonical
             # stay distinct records, and dedup compares them like any other pair.
             ident = also or item.ident
@@ -488,9 +496,11 @@ def run(
     dry_run: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Progress | None = None,
+    reset_site_profile: bool = False,
 ) -> RunResult:
     """Run every source (or only ``source``) once.
 
+    ``reset_site_profile``: forget the learned per-host boilerplate (rule site_repeat) first.
     Raises ``ConfigError`` (no sources), ``LockHeld``, ``StateError`` (an unusable state database),
     ``OutputError``. ``dry_run`` does all the work but writes no output and leaves the state as it was.
     """
@@ -551,12 +561,19 @@ def run(
                     "dedup": dedup.status,
                 },
             )
+            if settings.state.site_profile:
+                job.profile = SiteProfile() if reset_site_profile else SiteProfile.load(state.conn)
             try:
                 ledger.begin()
+                if job.profile is not None and reset_site_profile:
+                    SiteProfile.reset(state.conn)  # in the run's transaction: forgotten as it commits
                 asyncio.run(job.crawl())
                 job.check_network()
                 manifest = job.manifest(run_id, folder.name, started, t_start)
                 manifest["recovery"] = notes
+                if job.profile is not None:
+                    job.profile.commit()
+                    job.profile.save(state.conn)  # joins the run's transaction (rolled back on a dry run)
                 written = ledger.commit(manifest)
             except BaseException:
                 ledger.abort()

@@ -38,6 +38,11 @@ class OutputSettings(_Strict):
 
 class StateSettings(_Strict):
     path: Path = Path("state.db")
+    site_profile: bool = Field(
+        default=True,
+        description="learn each host's recurring in-article lines in the state database and remove them "
+        "(rule site_repeat); `cleanfeed run --reset-site-profile` forgets what was learned",
+    )
 
     @field_validator("path")
     @classmethod

@@ -7,6 +7,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 from cleanfeed.errors import Drop
+from cleanfeed.extract import confidence as C
 from cleanfeed.extract import meta as M
 from cleanfeed.extract.body import Selection, punct_count, runner_up, select_main, visible_len
 from cleanfeed.extract.dom import Block, Elem, Page, parse
@@ -382,7 +383,22 @@ def extract_page(
         out.append(art)
     if not out[0].text:
         raise Drop("too_short")
-    return out, _main_story(stories, page_title)
+    main = _main_story(stories, page_title)
+    runner = trace.runner_up if trace is not None else runner_up(page, sel)
+    for art in out:
+        sig = C.signals(
+            page,
+            sel,
+            runner,
+            lines=art.paragraphs,
+            fallback="fallback:trafilatura" in flags,
+            revealed=bool(revealed),
+            split=len(stories) > 1,
+        )
+        art.extraction_confidence = C.score(sig)
+        if sig.agree < C.AGREE_MIN:
+            art.flags.append("net:plain_pick_differs")  # a plain density scorer reads another block
+    return out, main
 
 
 def _main_story(stories: list[Story], page_title: str | None) -> int:
