@@ -28,11 +28,8 @@ def test_a_clean_article_is_trusted_more_than_one_with_leaked_headlines() -> Non
         "手机游戏新赛季服务器排队",
         SALAD,
     ]
-    leaky = _conf(
-        _page(
-            f"<div class='article'><h1>{TITLE}</h1><div class='text'>{_paras(BODY[:3] + leaks + BODY[3:])}</div></div>"
-        )
-    )
+    text = _paras(BODY[:3] + leaks + BODY[3:])
+    leaky = _conf(_page(f"<div class='article'><h1>{TITLE}</h1><div class='text'>{text}</div></div>"))
     assert clean > leaky
 
 
