@@ -116,8 +116,11 @@ def shared_pages(shared: Path) -> list[tuple[str, str, str, list[str]]]:
     return out
 
 
-def build_pages(n: int, seed: int = 20260122, shared: Path | None = None) -> list[BenchPage]:
-    """``n`` injected pages from the fixture originals (several seeds each) and, if given, the dev set."""
+def build_pages(
+    n: int, seed: int = 20260122, shared: Path | None = None, *, variants: bool = False
+) -> list[BenchPage]:
+    """``n`` injected pages from the fixture originals (several seeds each) and, if given, the dev set.
+    ``variants``: the layout variants of ``spam_inject`` instead (one page in six a short story)."""
     rng = random.Random(seed)
     sources = fixture_originals()
     pages: list[BenchPage] = []
@@ -125,12 +128,13 @@ def build_pages(n: int, seed: int = 20260122, shared: Path | None = None) -> lis
     while len(pages) < n:
         name, html, title, paras = sources[k % len(sources)]
         s = rng.randrange(1 << 30)
-        inj = inject(html, paras, s, n_blocks=rng.randint(3, 7))
+        short = variants and k % 6 == 5
+        inj = inject(html, paras, s, n_blocks=rng.randint(3, 7), variants=variants, short=short)
         pages.append(
             BenchPage(
                 f"{name}#{s}",
                 inj.html,
-                "\n".join([title, *paras]),
+                "\n".join([title, *(paras[:1] if short else paras)]),
                 [(b.kind, t) for b in inj.blocks for t in b.texts],
             )
         )
@@ -139,7 +143,10 @@ def build_pages(n: int, seed: int = 20260122, shared: Path | None = None) -> lis
         for name, html, title, paras in shared_pages(shared):
             s = rng.randrange(1 << 30)
             try:
-                inj = inject(html, paras, s, n_blocks=rng.randint(3, 7), convert=T2S)
+                short = variants and len(pages) % 6 == 5
+                inj = inject(
+                    html, paras, s, n_blocks=rng.randint(3, 7), convert=T2S, variants=variants, short=short
+                )
             except (ValueError, TypeError):  # a page lxml cannot parse: not a spam measurement
                 continue
             if not inj.blocks:
@@ -148,7 +155,7 @@ def build_pages(n: int, seed: int = 20260122, shared: Path | None = None) -> lis
                 BenchPage(
                     f"dev:{name}",
                     inj.html,
-                    "\n".join([title, *paras]),
+                    "\n".join([title, *(paras[:1] if short else paras)]),
                     [(b.kind, t) for b in inj.blocks for t in b.texts],
                 )
             )
@@ -244,10 +251,10 @@ def markdown(results: dict[str, dict[str, Score]], n_pages: dict[str, int], comm
 def run(ctx: Any) -> str:
     """Section for `make bench` (see bench/run.py)."""
     n = 40 if ctx.quick else 150
-    sets = {"fixture originals": build_pages(n)}
+    sets = {"fixture originals": build_pages(n), "fixture, layout variants": build_pages(n, variants=True)}
     if ctx.shared is not None:
-        dev = build_pages(0, shared=ctx.shared)
-        sets["daniel-zh-dev"] = dev
+        sets["daniel-zh-dev"] = build_pages(0, shared=ctx.shared)
+        sets["daniel-zh-dev, layout variants"] = build_pages(0, shared=ctx.shared, variants=True)
     results: dict[str, dict[str, Score]] = {}
     for set_name, pages in sets.items():
         results[set_name] = {
@@ -268,10 +275,11 @@ def main() -> int:
     ap.add_argument("--top", type=int, default=25, help="how many leaking strings to print")
     args = ap.parse_args()
     n = 40 if args.quick else args.pages
-    sets = {"fixture originals": build_pages(n)}
+    sets = {"fixture originals": build_pages(n), "fixture, layout variants": build_pages(n, variants=True)}
     shared = ROOT.parent / "shared"
     if args.shared and shared.is_dir():
         sets["daniel-zh-dev"] = build_pages(0, shared=shared)
+        sets["daniel-zh-dev, layout variants"] = build_pages(0, shared=shared, variants=True)
     results: dict[str, dict[str, Score]] = {}
     for set_name, pages in sets.items():
         results[set_name] = {"cleanfeed": evaluate(pages, run_cleanfeed, progress=True)}

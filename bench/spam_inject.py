@@ -357,6 +357,79 @@ class SpamFactory:
         )
         return maker()
 
+    # --- layout variants (issue #10, class 6): the same spam laid out differently from the seeds ----
+    def _salad_parts(self) -> tuple[str, str, list[str]]:
+        r = self.rng
+        title = f"《{r.choice(CLICKBAIT_TITLES)}》"
+        when = f"发布时间：{self._datetime()} {r.choice(SALAD_SITES)} 来自{r.choice(PROVINCES)}"
+        return title, when, r.sample(SALAD_SENTENCES, r.randint(1, 3))
+
+    def salad_oneline(self) -> Block:
+        """Title and 发布时间 line on ONE line (inline markup), the salad in the next paragraph."""
+        title, when, sents = self._salad_parts()
+        tag = self.rng.choice(["span", "em", "b"])
+        body = f"<p>{_esc(title)}<{tag}>{_esc(when)}</{tag}></p><p>{_esc(''.join(sents))}</p>"
+        return Block("v_oneline", body, [title, when, *sents])
+
+    def salad_in_p(self) -> Block:
+        """The whole salad block inside one <p> between story paragraphs (title, meta, salad)."""
+        title, when, sents = self._salad_parts()
+        sep = self.rng.choice(["<br>", " ", "<br><br>"])
+        return Block(
+            "v_in_p",
+            f"<p>{_esc(title)}{sep}{_esc(when)}{sep}{_esc(''.join(sents))}</p>",
+            [title, when, *sents],
+        )
+
+    def salad_glued(self) -> Block:
+        """The salad glued to the end of a story paragraph (goes *inside* a <p>)."""
+        title, when, sents = self._salad_parts()
+        return Block(
+            "v_glued_salad",
+            f"<span>{_esc(title)}{_esc(when)}{_esc(''.join(sents))}</span>",
+            [title, when, *sents],
+        )
+
+    def escaped_tags(self) -> Block:
+        """A paragraph whose visible text is escaped markup: ``&lt;kbd id=…&gt;&lt;/kbd&gt;``."""
+        tag, attr = self.rng.choice(_TAGS), self.rng.choice(_ATTRS)
+        text = f'<{tag} {attr}="{self._token()}"></{tag}>'
+        return Block("v_escaped", f"<p>{_esc(text)}</p>", [text])
+
+    def hidden_css(self) -> Block:
+        """A salad hidden by other means than display:none."""
+        style = self.rng.choice(
+            [
+                'style="opacity:0"',
+                'style="font-size:0"',
+                'class="hidden"',
+                'style="position:absolute;left:-9999px"',
+                'style="height:0;overflow:hidden"',
+                'style="visibility:hidden"',
+            ]
+        )
+        inner = self.salad()
+        return Block("v_hidden_css", f"<div {style}>{inner.html}</div>", inner.texts)
+
+    def glued_disclaimer(self) -> Block:
+        """A disclaimer glued to the end of a story paragraph (goes *inside* a <p>)."""
+        text = self.rng.choice(DISCLAIMERS)
+        return Block("v_glued_disclaimer", f"<span>{_esc(text)}</span>", [text])
+
+    def variant_block(self) -> tuple[Block, bool]:
+        """A layout-variant block and whether it goes inside a paragraph."""
+        maker = self.rng.choice(
+            [
+                (self.salad_oneline, False),
+                (self.salad_in_p, False),
+                (self.salad_glued, True),
+                (self.escaped_tags, False),
+                (self.hidden_css, False),
+                (self.glued_disclaimer, True),
+            ]
+        )
+        return maker[0](), maker[1]
+
     def inline(self) -> Block:
         """Spam inside a paragraph: an APP prompt or counter glued to the end of a <p>."""
         text = self.rng.choice([*APP_PROMPTS, "举报", "收起全文", "（点击查看大图）"])
@@ -401,6 +474,9 @@ def inject(
     seed: int,
     n_blocks: int = 4,
     convert: Callable[[str], str] | None = None,
+    *,
+    variants: bool = False,
+    short: bool = False,
 ) -> InjectedPage:
     """Inject ``n_blocks`` spam blocks (plus empty tags) at random places in the article body.
 
@@ -409,6 +485,10 @@ def inject(
     ``convert`` maps page text to the script of ``paragraphs`` (e.g. OpenCC t2s for Traditional pages).
     Strings that already occur anywhere on the page are not recorded as injected (a leak of them
     could not be told from the page's own text).
+
+    ``variants``: inject the layout variants (``SpamFactory.variant_block``) instead of the seed-like
+    blocks. ``short``: first cut the story to its first paragraph (a photo-caption story) and put
+    one salad block after it (kind ``v_short_story``): the short story must still win.
     """
     rng = random.Random(seed)
     fac = SpamFactory(rng)
@@ -417,11 +497,27 @@ def inject(
     before = convert(before) if convert is not None else before
     nodes = _paragraph_nodes(root, paragraphs, convert)
     blocks: list[Block] = []
+    if short and nodes:
+        for el in nodes[1:]:
+            el.getparent().remove(el)
+        nodes = nodes[:1]
+        before = canon(root.text_content())
+        before = convert(before) if convert is not None else before
+        salad = fac.salad()
+        salad.kind = "v_short_story"
+        for el in reversed(_frag(salad.html)):
+            nodes[0].addnext(el)
+        blocks.append(salad)
+        n_blocks = 0
     if nodes and n_blocks:
         container = nodes[0].getparent()
         for _ in range(n_blocks):
             where = rng.choice(["between", "between", "end", "inside", "sibling"])
-            blk = fac.inline() if where == "inside" else fac.any_block()
+            if variants:
+                blk, glued = fac.variant_block()
+                where = "inside" if glued else rng.choice(["between", "between", "end"])
+            else:
+                blk = fac.inline() if where == "inside" else fac.any_block()
             if where == "inside":
                 target = rng.choice(nodes)
                 for el in _frag(blk.html):

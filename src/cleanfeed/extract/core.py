@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from urllib.parse import urlsplit
 
+from selectolax.lexbor import LexborNode
+
 from cleanfeed.errors import Drop
 from cleanfeed.extract import confidence as C
 from cleanfeed.extract import meta as M
@@ -17,7 +19,7 @@ from cleanfeed.extract.rules import RuleSet, count_removed
 from cleanfeed.extract.shape import join_rows, rewrap
 from cleanfeed.extract.stories import Story, split_stories
 from cleanfeed.extract.trace import Trace
-from cleanfeed.extract.walk import linearize
+from cleanfeed.extract.walk import _hidden, linearize
 from cleanfeed.models import Article
 from cleanfeed.normalize import NormalizeReport, normalize_lines
 
@@ -111,10 +113,37 @@ def _hidden_body(page: Page, sel: Selection | None, title: str | None) -> int | 
 FALLBACK_MIN_CHARS = 300  # below this much visible text a page is not worth a second opinion
 
 
-def _fallback_blocks(html: str, url: str | None, page: Page) -> list[Block]:
+def _without_dropped(html: str, rules: RuleSet) -> str:
+    """The page without what our walk drops before scoring (hidden elements, selector rules): the
+    fallback must not read the hidden spam and widgets our own path never sees."""
+    tree = parse(html)
+    doomed = []
+    if rules.enabled("hidden"):
+        doomed += [n for n in tree.css("[style], [class], [hidden], [aria-hidden]") if _hidden(n.attributes)]
+    for rule in rules.of("selector"):
+        if rule.selector:
+            doomed += tree.css(rule.selector)
+    ids = {n.mem_id for n in doomed}
+
+    def inside_another(node: LexborNode) -> bool:
+        up = node.parent
+        while up is not None:
+            if up.mem_id in ids:
+                return True
+            up = up.parent
+        return False
+
+    # Outermost only: a node inside a removed one is freed with it (touching it again is unsafe).
+    for node in [n for n in doomed if not inside_another(n)]:
+        node.decompose()
+    return tree.html or html
+
+
+def _fallback_blocks(html: str, url: str | None, page: Page, rules: RuleSet) -> list[Block]:
     """trafilatura's main text as blocks, for a text-rich page our own scoring rejected."""
     if sum(visible_len(b.text) for b in page.blocks) < FALLBACK_MIN_CHARS:
         return []
+    html = _without_dropped(html, rules)
     try:
         import trafilatura  # noqa: PLC0415  (slow import, rarely needed)
     except ImportError:  # pragma: no cover - a declared dependency
@@ -312,7 +341,7 @@ def extract_page(
     if sel is None or _not_article(page, sel):
         # Our scoring found no story. If the page does hold a lot of text, ask trafilatura (slow,
         # so only here); its answer must still pass the same rules and checks as ours.
-        blocks = _fallback_blocks(html, url, page)
+        blocks = _fallback_blocks(html, url, page, active)
         if not blocks:
             raise Drop("not_article")
         page.blocks.extend(blocks)

@@ -78,6 +78,14 @@ _SPAM_PUBLISHED = re.compile(
 _END_MARK = re.compile(
     r"[(（]\s*(完|全文完|终)\s*[)）]\s*$|[(（][^()（）]{0,20}(社|网|报)[^()（）]{0,20}电[^()（）]{0,30}[)）]$"
 )
+# The injected header on one line (inline markup): 《clickbait》发布时间：2026-01-17 …, anywhere in a line.
+_SPAM_HEADER_INLINE = re.compile(
+    r"《[^》]{1,60}》\s*(发布时间|发表时间|发布于)\s*[:：]?\s*\d{4}[-/年]\d{1,2}[-/月]\d{1,2}"
+)
+# Escaped markup in the visible text (&lt;kbd id=…&gt;&lt;/kbd&gt;): empty element pairs, and lines
+# made of nothing but tags.
+_MARKUP_PAIR = re.compile(r"<([A-Za-z][A-Za-z0-9]{0,9})(\s[^<>]{0,200})?>\s*</\1\s*>")
+_MARKUP_LINE = re.compile(r"(\s*</?[A-Za-z][A-Za-z0-9]{0,9}(\s[^<>]{0,200})?/?>)+\s*")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 
@@ -167,6 +175,15 @@ def _headings(paras: list[Para], rules: RuleSet, out: Filtered) -> None:
         i = j
 
 
+SALAD_ON_HEADER = 40  # characters after the date: the meta line's site name, or the salad itself
+
+
+def _spam_header(text: str) -> bool:
+    return bool(
+        _SPAM_HEADER_INLINE.search(text) or _SPAM_TITLE.fullmatch(text) or _SPAM_PUBLISHED.match(text)
+    )
+
+
 def _spam_blocks(paras: list[Para], out: Filtered) -> None:
     """Injected word salad: 《clickbait》 + 发布时间 … 来自X, then unrelated sentences."""
     idx = _alive(paras)
@@ -175,39 +192,54 @@ def _spam_blocks(paras: list[Para], out: Filtered) -> None:
         if p.removed_by is not None:
             continue
         header: list[int] = []
+        kept_header = -1  # a story paragraph the header was cut off (it stays)
         nxt = idx[k + 1] if k + 1 < len(idx) else None
+        inline = _SPAM_HEADER_INLINE.search(p.text)
+        # The salad may sit on the header's own line; then the next paragraph is judged like the rest.
+        salad_on_header = inline is not None and len(p.text) - inline.end() > SALAD_ON_HEADER
         if _SPAM_TITLE.fullmatch(p.text) and nxt is not None and _PUBLISHED_LINE.match(paras[nxt].text):
             header = [i, nxt]
         elif _SPAM_PUBLISHED.match(p.text) and any(is_content(paras[j]) for j in idx[:k]):
             header = [i]
+        elif inline is not None and inline.start() == 0:
+            header = [i]  # title and 发布时间 on one line (the salad may follow on it, too)
+        elif inline is not None:
+            # Glued to the end of a story paragraph: the story's part stays, the rest goes.
+            cut = p.text[inline.start() :]
+            count_removed(out.removed, "spam_block", cut)
+            if out.cuts is not None:
+                out.cuts.append(Cut(p, "spam_block", cut))
+            p.text = p.text[: inline.start()].rstrip()
+            header = [i]
+            kept_header = i
         if not header:
             continue
         start = idx.index(header[-1]) + 1
         body = idx[start:]
         # The story's vocabulary: every paragraph of running text but the header and the first
         # salad paragraph (a candidate's own bigrams are subtracted when it is judged).
-        salad0 = body[0] if body else -1
+        salad0 = body[0] if body and not salad_on_header else -1
+        mine = [j for j in header if j != kept_header]  # (a story paragraph the header was cut off is story)
         story: Counter[str] = Counter()
         for j in idx:
-            if j not in header and j != salad0 and is_content(paras[j]):
+            if j not in mine and j != salad0 and is_content(paras[j]):
                 story.update(_bigrams(paras[j].text))
         for j in header:
-            _drop(paras[j], "spam_block", out)
+            if j != kept_header:
+                _drop(paras[j], "spam_block", out)
         # Does the injected block sit in its own container? Then the container tells where it ends.
         home = paras[header[-1]].group
         groups = Counter(paras[j].group for j in idx if j not in header and is_content(paras[j]))
         own_box = home >= 0 and groups.most_common(1)[0][0] != home if groups else False
-        story_paras = [
-            paras[j]
-            for j in idx
-            if j not in header and j != (body[0] if body else -1) and is_content(paras[j])
-        ]
+        story_paras = [paras[j] for j in idx if j not in mine and j != salad0 and is_content(paras[j])]
         indented = sum(1 for q in story_paras if q.indent)
         for n, j in enumerate(body):
             q = paras[j]
             if q.removed_by is not None:
                 continue
-            if n == 0:
+            if _spam_header(q.text):
+                break  # the next injected block: its own header opens it
+            if n == 0 and not salad_on_header:
                 _drop(q, "spam_block", out)  # the salad paragraph itself
                 continue
             if not is_content(q):
@@ -221,6 +253,23 @@ def _spam_blocks(paras: list[Para], out: Filtered) -> None:
             elif coherence(q.text, story - _bigrams(q.text)) >= SALAD_COHERENCE:
                 break  # the story's own vocabulary resumes
             _drop(q, "spam_block", out)
+
+
+def _markup_text(paras: list[Para], out: Filtered) -> None:
+    """Escaped tags shown as text (spam pages inject ``&lt;kbd id=x&gt;&lt;/kbd&gt;``)."""
+    for p in paras:
+        if p.removed_by is not None or "<" not in p.text:
+            continue
+        if _MARKUP_LINE.fullmatch(p.text):
+            _drop(p, "markup_text", out)
+            continue
+        rest = " ".join(_MARKUP_PAIR.sub(" ", p.text).split())
+        if rest != p.text:
+            cut = "".join(m.group(0) for m in _MARKUP_PAIR.finditer(p.text))
+            count_removed(out.removed, "markup_text", cut)
+            if out.cuts is not None:
+                out.cuts.append(Cut(p, "markup_text", cut))
+            p.text = rest
 
 
 def _timestamp_lists(paras: list[Para], out: Filtered) -> None:
@@ -266,6 +315,16 @@ class _TextRules:
     edges: EdgeMatcher | None
 
 
+GLUED_MIN = 30  # running text before a glued phrase that makes the paragraph a story's own
+
+
+def _sentences_before(text: str, pos: int) -> str:
+    """The whole sentences of ``text`` before ``pos`` when they are running text, else ''."""
+    end = max(text.rfind(ch, 0, pos + 1) for ch in "。！？!?")
+    head = text[: end + 1] if end >= 0 else ""
+    return head if visible_len(head) >= GLUED_MIN and punct_count(head) >= 2 else ""
+
+
 def _whole_rules(p: Para, tr: _TextRules, out: Filtered) -> bool:
     """Rules that take the whole paragraph (meta, line, phrase, caption); True if one did."""
     text = p.text
@@ -286,9 +345,21 @@ def _whole_rules(p: Para, tr: _TextRules, out: Filtered) -> bool:
             return True
     for r, lits in tr.phrases:
         assert r.pattern is not None
-        if n <= r.max_len and (lits is None or lits.may_match(text)) and r.pattern.search(text):
-            _drop(p, r.name, out)
-            return True
+        m = r.pattern.search(text) if n <= r.max_len and (lits is None or lits.may_match(text)) else None
+        if m is None:
+            continue
+        head = _sentences_before(text, m.start())
+        if head:
+            # A disclaimer glued to the end of a real paragraph: the paragraph's sentences stay.
+            cut = text[len(head) :]
+            count_removed(out.removed, r.name, cut)
+            if out.cuts is not None:
+                out.cuts.append(Cut(p, r.name, cut))
+            p.text = text = head
+            n = len(text)
+            continue
+        _drop(p, r.name, out)
+        return True
     for r, lits in tr.captions:
         assert r.pattern is not None
         if (
@@ -409,6 +480,8 @@ def apply_rules(paras: list[Para], rules: RuleSet, cuts: list[Cut] | None = None
     """Mark what goes (``Para.removed_by``) and return the kept paragraphs with metadata and captions
     (``cuts``: a list to record the parts rules cut off paragraphs that stay, for a trace)."""
     out = Filtered(paras, cuts=cuts)
+    if rules.enabled("markup_text"):
+        _markup_text(paras, out)
     if rules.enabled("spam_block"):
         _spam_blocks(paras, out)  # first: a list heading above it must not swallow its header lines
     _text_rules(paras, rules, out)  # before lists, so footers and prompts keep their own names
