@@ -276,8 +276,9 @@ def main() -> int:
     args = ap.parse_args()
     n = 40 if args.quick else args.pages
     sets = {"fixture originals": build_pages(n), "fixture, layout variants": build_pages(n, variants=True)}
-    shared = ROOT.parent / "shared"
-    if args.shared and shared.is_dir():
+    # ../shared next to the checkout (or next to its worktree folder: /work/wt/<name> -> /work/shared)
+    shared = next((d for d in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if d.is_dir()), ROOT)
+    if args.shared and shared is not ROOT:
         sets["daniel-zh-dev"] = build_pages(0, shared=shared)
         sets["daniel-zh-dev, layout variants"] = build_pages(0, shared=shared, variants=True)
     results: dict[str, dict[str, Score]] = {}
