@@ -85,8 +85,10 @@ def test_run_writes_a_report_whose_numbers_are_the_manifests(demo_run: cleanfeed
         removed.update(r.get("removed") or {})
     assert _chart(doc, "removed") == {k: float(v) for k, v in removed.items()}
     assert sum(_chart(doc, "similarity").values()) == manifest["counts"]["duplicates"]
-    # No confidence in these records (yet): said, not drawn as zeros.
-    assert doc.css_first('figure[data-chart="confidence"] [data-empty]') is not None
+    # Every kept record carries extraction_confidence (#10); the chart counts exactly those.
+    kept = [r for r in records if not r.get("reject_reason")]
+    assert kept and all(0.0 <= r["extraction_confidence"] <= 1.0 for r in kept)
+    assert sum(_chart(doc, "confidence").values()) == len(kept)
 
 
 def test_largest_removals_link_to_explain_pages(demo_run: cleanfeed.RunResult) -> None:
