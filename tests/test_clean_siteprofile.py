@@ -48,7 +48,8 @@ def test_a_promo_line_on_every_page_of_a_host_is_removed_and_counted() -> None:
     out = SiteProfile().clean_batch(arts)
     for i, a in enumerate(out):
         assert PROMO not in a.text
-        assert all("".join(t.split()) in a.text for t in story(i))
+        flat = "".join(a.text.split())  # the normalizer may keep a space between Han words (本报讯 东湖区)
+        assert all("".join(t.split()) in flat for t in story(i))
         assert a.removed["site_repeat"] == len(PROMO)
         assert a.content_hash == cleanfeed.models.content_hash(a.text)
 
