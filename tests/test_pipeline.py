@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from cleanfeed.errors import Drop
+from cleanfeed.dedup import DedupIndex
+from cleanfeed.errors import ConfigError, Drop, FetchError
 from cleanfeed.models import Article, Page
 from cleanfeed.pipeline import DedupStage, Pipeline, clean_job, clean_page, open_dedup
 
@@ -64,68 +64,37 @@ def test_a_failing_stage_costs_one_page() -> None:
     assert p.counts["broken"].dropped == {"internal_error": 1}
 
 
-@dataclass
-class FakeMatch:
-    duplicate_of: str
-    kind: str
-    similarity: float
-    share: float | None = None
+STORY = "\n".join(
+    f"第{i}段：广东省统计局最新数据显示，全省先进制造业增加值同比增长百分之{i + 5}，产业结构持续优化升级。"
+    for i in range(8)
+)
 
 
-@dataclass
-class FakeLink:
-    repost_url: str
-    kind: str
-    similarity: float
-
-
-class FakeIndex:
-    def __init__(self) -> None:
-        self.added: list[tuple[str | None, bool]] = []
-
-    def match(self, article: Article) -> FakeMatch | None:
-        if article.url == "http://b/repost":
-            return FakeMatch("http://a/orig", "near", 0.93, 0.8)
-        return None
-
-    def add(self, article: Article, original: bool) -> None:
-        self.added.append((article.url, original))
-
-    def late_links(self, original_article: Article) -> list[Any]:
-        return [FakeLink("http://c/early-repost", "near", 0.9)]
-
-    def close(self) -> None:
-        pass
-
-
-def test_dedup_stage_marks_adds_and_links() -> None:
-    idx = FakeIndex()
-    stage = DedupStage(idx)
-    rep = stage.process(Article(url="http://b/repost", text="x"))
-    assert (rep.duplicate_of, rep.dup_kind, rep.similarity, rep.dup_share) == (
-        "http://a/orig",
-        "near",
-        0.93,
-        0.8,
-    )
-    orig = stage.process(Article(id="o1", url="http://a/orig2", text="y", original=True))
+def test_dedup_stage_marks_adds_and_returns_late_links_as_values(tmp_path: Path) -> None:
+    """A repost met before its original is linked when the original arrives: the link comes back from
+    ``decide`` with the original, not through a list someone must read and clear."""
+    index = DedupIndex(tmp_path / "i.db")
+    stage = DedupStage(index)
+    early, links = stage.decide(Article(id="r1", url="http://b/early-repost", text=STORY).finalize())
+    assert early.duplicate_of is None and links == []
+    orig, links = stage.decide(Article(url="http://a/orig", text=STORY, original=True).finalize())
     assert orig.duplicate_of is None
-    assert idx.added == [("http://b/repost", False), ("http://a/orig2", True)]
-    assert stage.links == [
-        {
-            "repost_url": "http://c/early-repost",
-            "kind": "near",
-            "similarity": 0.9,
-            "original_id": "o1",
-            "original_url": "http://a/orig2",
-        }
+    assert [(ln["repost_url"], ln["original_url"], ln["original_id"], ln["kind"]) for ln in links] == [
+        ("http://b/early-repost", "http://a/orig", orig.id, "exact")
     ]
+    late, links = stage.decide(Article(url="http://c/late-repost", text=STORY).finalize())
+    assert (late.duplicate_of, late.dup_kind, late.similarity, links) == ("http://a/orig", "exact", 1.0, [])
+    assert (
+        stage.process(Article(url="http://d/other", text=STORY.replace("广东", "湖南"))).url
+        == "http://d/other"
+    )
+    index.close()
 
 
 def test_dedup_switches_itself_off_when_unavailable(tmp_path: Path) -> None:
     assert open_dedup(False, tmp_path / "i.db").status.startswith("off")
 
-    def broken(conn: sqlite3.Connection) -> Any:
+    def broken(conn: sqlite3.Connection) -> DedupIndex:
         raise RuntimeError("no index today")
 
     handle = open_dedup(True, tmp_path / "i.db", factory=broken)
@@ -134,17 +103,18 @@ def test_dedup_switches_itself_off_when_unavailable(tmp_path: Path) -> None:
 
 
 def test_dedup_index_shares_our_transaction(tmp_path: Path) -> None:
-    def factory(conn: sqlite3.Connection) -> FakeIndex:
-        conn.execute("CREATE TABLE IF NOT EXISTS t(x)")
-        conn.execute("INSERT INTO t VALUES (1)")
-        return FakeIndex()
-
-    open_dedup(True, tmp_path / "i.db", factory=factory).close()  # closed without commit: rolled back
-    handle = open_dedup(True, tmp_path / "i.db", factory=factory)
+    """The index's own database is opened in one transaction: closed without a commit, nothing stays."""
+    handle = open_dedup(True, tmp_path / "i.db")
+    assert handle.stage is not None
+    handle.stage.decide(Article(url="http://a/orig", text=STORY, original=True).finalize())
+    handle.close()  # closed without commit: rolled back
+    handle = open_dedup(True, tmp_path / "i.db")
+    assert handle.stage is not None
+    handle.stage.decide(Article(url="http://a/orig", text=STORY, original=True).finalize())
     handle.commit()
     handle.close()
     conn = sqlite3.connect(tmp_path / "i.db")
-    assert conn.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 1
+    assert conn.execute("SELECT COUNT(*) FROM dedup_docs").fetchone()[0] == 1
     conn.close()
 
 
@@ -157,8 +127,30 @@ def test_clean_page_uses_header_charset_and_final_url() -> None:
     assert (art.url, art.final_url) == ("http://a/x", "http://a/y") and art.source == "s" and art.id
 
 
-def test_clean_job_returns_drops_as_tuples() -> None:
-    assert clean_job(Page(url="http://a/x", body=b""), None) == ("empty", "")
+def test_clean_job_returns_a_drop_that_pickles_as_itself() -> None:
+    out = clean_job(Page(url="http://a/x", body=b""), None)
+    assert isinstance(out, Drop) and out.reason == "empty"
+    for exc in (
+        Drop("too_large", "12 MB"),
+        FetchError("status_404", "http://a/x", "gone"),
+        ConfigError("k", "m"),
+    ):
+        back = pickle.loads(pickle.dumps(exc))
+        assert type(back) is type(exc) and vars(back) == vars(exc) and str(back) == str(exc)
+
+
+def test_step_counts_in_out_and_dropped() -> None:
+    p = Pipeline([])
+    with p.step("fetch"):
+        pass
+    for exc in (FetchError("timeout", "http://a/"), Drop("empty"), ValueError("bug")):
+        with pytest.raises(type(exc)), p.step("fetch"):
+            raise exc
+    assert p.count("fetch").as_dict() == {
+        "in": 4,
+        "out": 1,
+        "dropped": {"empty": 1, "internal_error": 1, "timeout": 1},
+    }
 
 
 def test_run_with_an_injected_transport(tmp_path: Path) -> None:

@@ -430,3 +430,22 @@ urls = ["{site.base}/news/a2.html", "{site.base}/redirect/news/a2.html", "{site.
     assert dup["duplicate_of"] == art["url"] and dup["dup_kind"] == "exact"
     assert dup["id"] != art["id"]
     assert manifest_counts(folder)["same_page"] == 1
+
+
+def test_manifest_stage_counts_add_up(site: SiteServer, tmp_path: Path) -> None:
+    """Fetch, clean and dedup are counted by the pipeline: per stage in = out + dropped, and what one stage
+    passes on is what the next took in (dedup takes stories, one or more per cleaned page)."""
+    cfg = write_config(tmp_path, site.base)
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 1
+    [folder] = run_folders(tmp_path)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    stages, counts = manifest["stages"], manifest["counts"]
+    assert list(stages) == ["fetch", "clean", "dedup"]
+    for name, c in stages.items():
+        assert c["in"] == c["out"] + sum(c["dropped"].values()), name
+    fetched_rejects = sum(n for r, n in manifest["reject_reasons"].items() if r.startswith("fetch:"))
+    assert stages["fetch"]["in"] - stages["fetch"]["out"] == fetched_rejects > 0
+    # every page fetched is cleaned here (first run: no 304s, nothing unchanged; the one same_page of this
+    # site is a listed URL met twice, never fetched twice)
+    assert stages["clean"]["in"] == counts["processed"] == stages["fetch"]["out"]
+    assert stages["dedup"]["in"] == counts["articles"] + counts["duplicates"] == stages["clean"]["out"]

@@ -34,6 +34,11 @@ class Drop(CleanfeedError):
         self.detail = detail
         super().__init__(f"{reason}: {detail}" if detail else reason)
 
+    def __reduce__(self) -> tuple[type[Drop], tuple[str, str]]:
+        # Pickled by its own arguments (the default would pass the message as ``reason``): a drop crosses
+        # the cleaning pool's process boundary as itself.
+        return (type(self), (self.reason, self.detail))
+
 
 class ConfigError(CleanfeedError):
     """Invalid configuration. ``key`` is the dotted path of the offending key."""
@@ -42,6 +47,9 @@ class ConfigError(CleanfeedError):
         self.key = key
         self.message = message
         super().__init__(f"config key {key!r}: {message}")
+
+    def __reduce__(self) -> tuple[type[ConfigError], tuple[str, str]]:
+        return (type(self), (self.key, self.message))
 
 
 class FetchError(CleanfeedError):
@@ -52,6 +60,9 @@ class FetchError(CleanfeedError):
         self.url = url
         self.detail = detail
         super().__init__(f"{reason} {url}" + (f": {detail}" if detail else ""))
+
+    def __reduce__(self) -> tuple[type[FetchError], tuple[str, str, str]]:
+        return (type(self), (self.reason, self.url, self.detail))
 
 
 class LockHeld(CleanfeedError):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import dataclasses
-import importlib
 import logging
 import os
 import signal
@@ -18,13 +17,15 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from cleanfeed.clean import clean_html_all
-from cleanfeed.errors import Drop
+from cleanfeed.dedup import DedupIndex
+from cleanfeed.errors import Drop, FetchError
 from cleanfeed.extract import RuleSet
 from cleanfeed.models import Article, Page
 from cleanfeed.state import connect
@@ -57,6 +58,23 @@ class Pipeline:
 
     def count(self, stage: str) -> StageCounts:
         return self.counts.setdefault(stage, StageCounts())
+
+    @contextmanager
+    def step(self, stage: str) -> Iterator[StageCounts]:
+        """Count one item through ``stage`` run by the caller (fetch, clean: async or in a pool): in on
+        entry, out on a normal exit, dropped under its ``reason`` when it raises ``Drop`` or ``FetchError``,
+        as ``internal_error`` for anything else; so every stage's in = out + dropped."""
+        c = self.count(stage)
+        c.seen += 1
+        try:
+            yield c
+        except (Drop, FetchError) as exc:
+            c.dropped[exc.reason] += 1
+            raise
+        except Exception:
+            c.dropped["internal_error"] += 1
+            raise
+        c.kept += 1
 
     def process(self, article: Article) -> Article:
         """The article after every stage; raises ``Drop`` (reason prefixed by nothing) when one drops it."""
@@ -120,62 +138,55 @@ def worker_init(parent_pid: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def clean_job(page: Page, rules: RuleSet | None) -> list[Article] | tuple[str, str]:
-    """Process-pool entry point: exceptions with custom ``__init__`` do not pickle, so a drop is a tuple."""
+# What cleaning one page gives: its stories, or the ``Drop`` that rejects it (a value, so it crosses the
+# cleaning pool's process boundary and caches as itself).
+CleanResult = list[Article] | Drop
+
+
+def clean_job(page: Page, rules: RuleSet | None) -> CleanResult:
+    """The clean stage for one page (the process-pool entry point): its stories, or why it is rejected."""
     try:
         return clean_page_all(page, rules)
     except Drop as drop:
-        return (drop.reason, drop.detail)
+        return drop
     except Exception as exc:  # clean_html should only raise Drop; never let a page kill a worker
-        return ("internal_error", f"{type(exc).__name__}: {exc}")
+        return Drop("internal_error", f"{type(exc).__name__}: {exc}")
 
 
 # -- dedup -------------------------------------------------------------------------------------------------
-class DedupIndexLike(Protocol):
-    def match(self, article: Article) -> Any: ...
-    def add(self, article: Article, original: bool) -> None: ...
-    def late_links(self, original_article: Article) -> list[Any]: ...
-    def close(self) -> None: ...
-
-
-def _as_dict(obj: Any) -> dict[str, Any]:
-    if hasattr(obj, "model_dump"):
-        return dict(obj.model_dump(mode="json"))
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return dataclasses.asdict(obj)
-    if isinstance(obj, dict):
-        return dict(obj)
-    return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
-
-
 class DedupStage:
     """Marks duplicates (``duplicate_of``/``dup_kind``/``similarity``/``dup_share``) and feeds the index.
 
-    It never drops: routing (``separate`` vs ``mark``) is the writer's job. ``links`` collects late-original
-    link records (reposts already emitted that a newly arrived original matches) for ``links.jsonl``.
+    It never drops: routing (``separate`` vs ``mark``) is the writer's job. ``decide`` returns, with the
+    article, the late-original links it made (reposts already emitted that a newly arrived original
+    matches) as ``links.jsonl`` records.
     """
 
     name = "dedup"
 
-    def __init__(self, index: DedupIndexLike) -> None:
+    def __init__(self, index: DedupIndex) -> None:
         self.index = index
-        self.links: list[dict[str, Any]] = []
 
-    def process(self, article: Article) -> Article:
+    def decide(self, article: Article) -> tuple[Article, list[dict[str, Any]]]:
         m = self.index.match(article)  # never the article's own id: a redone page cannot match itself
         if m is not None:
             article.duplicate_of = m.duplicate_of
             article.dup_kind = m.kind
             article.similarity = m.similarity
-            article.dup_share = getattr(m, "share", None)
+            article.dup_share = m.share
         self.index.add(article, original=article.original)
+        links: list[dict[str, Any]] = []
         if article.original:
             for link in self.index.late_links(article):
-                rec = _as_dict(link)
+                rec = dataclasses.asdict(link)
                 rec.setdefault("original_id", article.id)
-                rec.setdefault("original_url", article.url)
-                self.links.append(rec)
-        return article
+                rec["original_url"] = article.url
+                links.append(rec)
+        return article, links
+
+    def process(self, article: Article) -> Article:
+        """The ``Stage`` form, for a pipeline that keeps no links (late links need ``decide``)."""
+        return self.decide(article)[0]
 
 
 @dataclass
@@ -207,18 +218,12 @@ class DedupHandle:
 def open_dedup(
     enabled: bool,
     path: Path,
-    factory: Callable[[sqlite3.Connection], Any] | None = None,
+    factory: Callable[[sqlite3.Connection], DedupIndex] = DedupIndex,
     shared: sqlite3.Connection | None = None,
 ) -> DedupHandle:
-    """Open ``cleanfeed.dedup.DedupIndex`` in a transaction; switch dedup off (logged) if unavailable."""
+    """Open the dedup index in a transaction; switch dedup off (logged) if it cannot be opened."""
     if not enabled:
         return DedupHandle(None, None, "off: disabled in config")
-    if factory is None:
-        try:
-            factory = importlib.import_module("cleanfeed.dedup").DedupIndex
-        except (ImportError, AttributeError) as exc:
-            log.warning("dedup switched off: cleanfeed.dedup.DedupIndex unavailable (%s)", exc)
-            return DedupHandle(None, None, f"off: unavailable ({type(exc).__name__})")
     if shared is not None:
         try:
             index = factory(shared)  # its tables join the state database; the state commit covers them

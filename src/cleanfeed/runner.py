@@ -33,7 +33,7 @@ from cleanfeed.fetch import Fetcher
 from cleanfeed.frontier import Frontier, Verdict
 from cleanfeed.ledger import RUN_FOLDER, Ledger, folder_name, recover
 from cleanfeed.models import Article, Page, stable_id
-from cleanfeed.pipeline import Pipeline, Stage, clean_job, open_dedup, worker_init
+from cleanfeed.pipeline import CleanResult, Pipeline, Stage, clean_job, open_dedup, worker_init
 from cleanfeed.settings import FeedSource, Settings, SitemapSource, Source
 from cleanfeed.siteprofile import SiteProfile
 from cleanfeed.sources import Item, describe, iter_source, page_url, read_capped
@@ -203,22 +203,19 @@ class _Run:
 
     async def _handle_http(self, item: Item, verdict: Verdict) -> None:
         prev = self.state.get(item.url)
-        fetch = self.pipeline.count("fetch")
-        fetch.seen += 1
         t0 = time.perf_counter()
         conditional = verdict == "revisit" and prev is not None
         try:
-            res = await self.fetcher.fetch(
-                item.url,
-                etag=prev.etag if conditional and prev else None,
-                last_modified=prev.last_modified if conditional and prev else None,
-            )
+            with self.pipeline.step("fetch"):
+                res = await self.fetcher.fetch(
+                    item.url,
+                    etag=prev.etag if conditional and prev else None,
+                    last_modified=prev.last_modified if conditional and prev else None,
+                )
         except FetchError as exc:
             if exc.reason in _DEFERRED:
-                fetch.dropped[exc.reason] += 1
                 self.counts["deferred"] += 1
                 return
-            fetch.dropped[exc.reason] += 1
             blocked = exc.reason in ("robots_disallowed", "blocked_address")
             if not blocked:
                 self.failed_pages += 1
@@ -232,7 +229,6 @@ class _Run:
             return
         finally:
             self._time("fetch_s", t0)
-        fetch.kept += 1
         if res.page is None:  # 304: nothing new, nothing written
             self.counts["not_modified"] += 1
             self.ledger.record(item.url, item.source, prev.status if prev else "ok")
@@ -264,27 +260,28 @@ class _Run:
         """Clean ``page`` into its stories and write each; record the outcome under the item's identity
         (and under ``also``, the final URL of a redirect, so a later listing of it is known as done)."""
         self.counts["processed"] += 1
-        clean = self.pipeline.count("clean")
-        clean.seen += 1
         t0 = time.perf_counter()
-        out = await self._clean_job(item, page)
-        self._time("clean_s", t0)
-        keys = [item.ident, *([also] if also else [])]
-        if isinstance(out, tuple):
-            clean.dropped[out[0]] += 1
+        try:
+            with self.pipeline.step("clean"):
+                out = await self._clean_job(item, page)
+                if isinstance(out, Drop):
+                    raise out
+        except Drop as drop:
             self._reject(
                 item,
-                out[0],
+                drop.reason,
                 "rejected",
-                f"{out[0]}: {out[1]}" if out[1] else out[0],
+                str(drop),
                 marks,
                 fetched_at=page.fetched_at,
                 final_url=page.final_url,
             )
             if also:
-                self.ledger.record(also, item.source, "rejected", error=out[0], **marks)
+                self.ledger.record(also, item.source, "rejected", error=drop.reason, **marks)
             return
-        clean.kept += 1
+        finally:
+            self._time("clean_s", t0)
+        keys = [item.ident, *([also] if also else [])]
         for art in out:
             art.original = item.original
             if self.profile is not None:
@@ -302,7 +299,7 @@ class _Run:
         for key in keys:
             self.ledger.record(key, item.source, "ok", content_hash=out[0].content_hash, **marks)
 
-    async def _clean_job(self, item: Item, page: Page) -> list[Article] | tuple[str, str]:
+    async def _clean_job(self, item: Item, page: Page) -> CleanResult:
         src_rules = self._rules.get(item.source)
         if self.pool is None:
             return clean_job(page, src_rules)
@@ -313,26 +310,29 @@ class _Run:
             # pool is replaced, the run goes on.
             log.error("cleaning worker died on %s; restarting the pool", item.url)
             self._restart_pool()
-            return ("worker_crashed", "the cleaning process died on this page")
+            return Drop("worker_crashed", "the cleaning process died on this page")
 
     def _dedup_and_emit(self, art: Article) -> None:
         """One story: its own dedup decision and its own record."""
-        t0 = time.perf_counter()
-        try:
-            art = self.pipeline.process(art)
-        except Drop as drop:
-            self.reasons[drop.reason] += 1
-            art.reject_reason = drop.reason
-            self._emit(art, "rejects")
-            return
-        finally:
-            self._time("dedup_s", t0)
         stage = self.dedup.stage
-        if stage is not None and stage.links:
-            for link in stage.links:
-                self.ledger.link(link)
-                self.counts["links"] += 1
-            stage.links.clear()
+        links: list[dict[str, Any]] = []
+        if stage is not None:
+            t0 = time.perf_counter()
+            try:
+                with self.pipeline.step(stage.name):
+                    art, links = stage.decide(art)
+            except Exception as exc:  # a stage bug costs this story, not the run
+                log.exception("stage %s failed on %s", stage.name, art.url)
+                reason = exc.reason if isinstance(exc, Drop) else "internal_error"
+                self.reasons[reason] += 1
+                art.reject_reason = reason
+                self._emit(art, "rejects")
+                return
+            finally:
+                self._time("dedup_s", t0)
+        for link in links:
+            self.ledger.link(link)
+            self.counts["links"] += 1
         dup = art.duplicate_of is not None and self.s.dedup.policy == "separate"
         self._emit(art, "duplicates" if dup else "articles")
 
