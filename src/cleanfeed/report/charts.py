@@ -112,7 +112,10 @@ def stacked(chart_id: str, title: str, rows: dict[str, dict[str, int]], series: 
     names = list(rows)[::-1]
     totals = [float(sum(rows[n].get(s, 0) for s in series)) for n in names]
     height = max(220, 90 + 34 * len(names))
-    c = pygal.HorizontalStackedBar(**_config(legend_at_bottom=True, height=height, **_ticks(totals)))
+    # (an absent segment is drawn as nothing; pygal would still print a "0" on its edge)
+    c = pygal.HorizontalStackedBar(
+        **_config(legend_at_bottom=True, height=height, print_zeroes=False, **_ticks(totals))
+    )
     c.x_labels = names
     for s in series:
         c.add(s, [rows[n].get(s, 0) or None for n in names])
