@@ -12,18 +12,23 @@ body's hash).
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 import httpx
 
-from cleanfeed.errors import CleanfeedError
+from cleanfeed.errors import CleanfeedError, FetchError
 from cleanfeed.fetch import Fetcher
-from cleanfeed.settings import FetchSettings, Settings
-from cleanfeed.sources import Item, iter_source
-from cleanfeed.state import DONE, UrlState
+from cleanfeed.pipeline import Tally
+from cleanfeed.settings import FetchSettings, Settings, Source
+from cleanfeed.sources import Item, describe, iter_source
+from cleanfeed.state import DONE, State, UrlState
+
+log = logging.getLogger(__name__)
 
 Verdict = Literal["new", "retry", "revisit", "changed", "reject", "skip", "given_up"]
 
@@ -74,6 +79,7 @@ class Frontier:
         self.limited = False
         self.deadline_reached = False
         self.counts: Counter[str] = Counter()
+        self.entries: list[tuple[str, str, str | None, str | None]] = []  # source, entry URL, validators
 
     @property
     def stopped(self) -> bool:
@@ -119,6 +125,89 @@ class Frontier:
             return False
         self.claimed.add(final)
         return True
+
+
+# Fetch failures that mean "not tried" (the run's deadline, a host's budget): left for the next run.
+DEFERRED = frozenset({"deadline", "host_budget"})
+
+Take = Callable[[Item, Verdict], Awaitable[None]]
+
+
+async def list_source(
+    frontier: Frontier,
+    src: Source,
+    *,
+    settings: Settings,
+    state: State,
+    fetcher: Fetcher,
+    tally: Tally,
+    take: Take,
+) -> None:
+    """List ``src`` (feed, sitemap, URLs, files, WARC) into ``take`` through the frontier's admission: first
+    this source's URLs that failed in earlier runs, then what it lists now. A source that cannot be read,
+    or that yields nothing, is an error of that source in ``tally``; the entry points' validators go to
+    ``frontier.entries`` (stored only if the run does every page)."""
+    entries: list[tuple[str, str | None, str | None]] = []
+    errors = tally.source_errors[src.name]
+
+    async def fetch_entry(url: str) -> bytes | None:
+        prev = state.get(url)
+        res = await fetcher.fetch(
+            url,
+            etag=prev.etag if prev else None,
+            last_modified=prev.last_modified if prev else None,
+            any_type=True,
+        )
+        if res.page is None:
+            return None
+        entries.append((url, res.etag, res.last_modified))
+        return res.page.body
+
+    def on_error(where: str, exc: Exception) -> None:
+        errors.append(f"{where}: {exc}")
+
+    async def admit(item: Item) -> bool:
+        """Take ``item`` if admitted; False once the run takes no more (limit, deadline)."""
+        verdict = frontier.offer(item, state.get(item.ident))
+        if verdict is None:
+            return not frontier.stopped
+        await take(item, verdict)
+        return True
+
+    found: Counter[str] = Counter()
+    try:
+        if src.kind in ("feed", "sitemap", "urls"):
+            for url in state.failed_urls(src.name, settings.fetch.max_failures):
+                if not await admit(Item(url, src.name, src.original)):
+                    return
+        async for item in iter_source(src, settings, fetch_entry, on_error, found):
+            if not await admit(item):
+                return
+    except FetchError as exc:
+        if exc.reason in DEFERRED:  # the entry point itself was not tried: not a failure
+            tally.counts["deferred"] += 1
+            return
+        log.warning("source %s failed: %s", src.name, exc)
+        errors.append(f"{exc.reason}: {exc}")
+        return
+    except CleanfeedError as exc:
+        reason = getattr(exc, "reason", type(exc).__name__)
+        log.warning("source %s failed: %s", src.name, exc)
+        errors.append(f"{reason}: {exc}")
+        return
+    finally:
+        for key, n in found.items():
+            if key.startswith("warc_"):
+                tally.per_source[src.name][f"skipped_{key}"] += n
+        tally.per_source[src.name]["found"] += found["found"]
+    if not found["found"] and not found["unchanged"] and not errors:
+        # A glob matching nothing or an empty feed is most often a typo: a run that silently does
+        # nothing forever is worse than one that says so every time.
+        where = describe(src, settings).split("\t")[-1]
+        msg = f"empty: source {src.name!r} ({where}) yielded no pages"
+        log.warning("source %s failed: %s", src.name, msg)
+        errors.append(msg)
+    frontier.entries += [(src.name, *e) for e in entries]
 
 
 def preview(

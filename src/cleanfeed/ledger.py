@@ -22,8 +22,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from cleanfeed.models import Article
-from cleanfeed.pipeline import DedupHandle
+from cleanfeed.errors import Drop
+from cleanfeed.models import Article, stable_id
+from cleanfeed.pipeline import DedupHandle, Pipeline, Tally
+from cleanfeed.siteprofile import SiteProfile
+from cleanfeed.sources import Item
 from cleanfeed.state import RunRow, State
 from cleanfeed.write import OutputError, RunWriter, write_manifest
 
@@ -82,7 +85,9 @@ def recover(state: State, out_dir: Path) -> list[str]:
 
 
 class Ledger:
-    """Where outcomes become records and state rows, and where the run is committed or aborted."""
+    """Where outcomes become records and state rows, in the one crash-safe order, and where the run is
+    committed or aborted. Every story goes through ``stories`` (its id, its dedup decision, its record),
+    every loss through ``reject``; the dedup stage is counted by ``pipeline``, outcomes by ``tally``."""
 
     def __init__(
         self,
@@ -92,24 +97,100 @@ class Ledger:
         *,
         run_id: int | None,
         dry_run: bool,
+        policy: str = "separate",
+        pipeline: Pipeline | None = None,
+        tally: Tally | None = None,
+        profile: SiteProfile | None = None,
     ) -> None:
         self.state = state
         self.writer = writer
         self.dedup = dedup
         self.run_id = run_id
         self.dry_run = dry_run
+        self.policy = policy
+        self.pipeline = pipeline or Pipeline([dedup.stage] if dedup.stage is not None else [])
+        self.tally = tally or Tally()
+        # Per-host boilerplate (rule site_repeat): judged against the profile as committed before the run,
+        # so page order never matters; this run's pages are learned at its commit.
+        self.profile = profile
 
     def begin(self) -> None:
         self.state.begin()
 
-    def emit(self, art: Article, stream: str) -> None:
-        self.writer.article(art, stream)
+    def record(self, key: str, source: str, status: str, **fields: Any) -> None:
+        self.state.record(key, source, status, **fields)
 
     def link(self, record: dict[str, Any]) -> None:
         self.writer.link(record)
+        self.tally.counts["links"] += 1
 
-    def record(self, key: str, source: str, status: str, **fields: Any) -> None:
-        self.state.record(key, source, status, **fields)
+    def emit(self, art: Article, stream: str) -> None:
+        with self.tally.timer("write_s"):
+            self.writer.article(art, stream)
+        self.tally.counts[stream] += 1
+        self.tally.per_source[art.source or ""][stream] += 1
+
+    def reject(
+        self,
+        item: Item,
+        reason: str,
+        status: str,
+        error: str | None = None,
+        marks: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        """A reject record for ``item`` and its state row (``marks``: validators, sizes, hashes)."""
+        self.tally.reasons[reason] += 1
+        art = Article.rejected(reason, url=item.url, source=item.source, original=item.original, **fields)
+        if item.key is not None:
+            art.id = stable_id(item.key)
+        art.path = str(item.path) if item.path is not None else None
+        art.warc_offset = item.offset
+        self.emit(art, "rejects")
+        self.record(item.ident, item.source, status, error=error or reason, **(marks or {}))
+
+    def stories(
+        self, item: Item, arts: list[Article], marks: dict[str, Any], also: str | None = None
+    ) -> None:
+        """The stories of one cleaned page: each its id, its dedup decision and its record; then the page's
+        outcome under its identity (and under ``also``, the final URL of a redirect, so a later listing of
+        it is known as done)."""
+        ident = also or item.ident
+        for art in arts:
+            art.original = item.original
+            if self.profile is not None:
+                # Judged against the profile committed before the run; this page is learned at commit.
+                self.profile.observe(art)
+                self.profile.apply(art)
+            # The record id comes from the page's identity, not its canonical: pages sharing a canonical
+            # stay distinct records, and dedup compares them like any other pair.
+            art.id = stable_id(ident if art.story_index in (None, 0) else f"{ident}#{art.story_index}")
+            if item.path is not None:
+                art.path = str(item.path)
+                art.warc_offset = item.offset
+            self._dedup_and_emit(art)
+        for key in [item.ident, *([also] if also else [])]:
+            self.record(key, item.source, "ok", content_hash=arts[0].content_hash, **marks)
+
+    def _dedup_and_emit(self, art: Article) -> None:
+        """One story: its own dedup decision and its own record."""
+        stage = self.dedup.stage
+        links: list[dict[str, Any]] = []
+        if stage is not None:
+            try:
+                with self.tally.timer("dedup_s"), self.pipeline.step(stage.name):
+                    art, links = stage.decide(art)
+            except Exception as exc:  # a stage bug costs this story, not the run
+                log.exception("stage %s failed on %s", stage.name, art.url)
+                reason = exc.reason if isinstance(exc, Drop) else "internal_error"
+                self.tally.reasons[reason] += 1
+                art.reject_reason = reason
+                self.emit(art, "rejects")
+                return
+        for link in links:
+            self.link(link)
+        dup = art.duplicate_of is not None and self.policy == "separate"
+        self.emit(art, "duplicates" if dup else "articles")
 
     @property
     def written(self) -> int:
@@ -119,6 +200,9 @@ class Ledger:
         """Publish and commit; returns the folder, or None when the run wrote nothing (no folder is kept:
         an empty folder a day is noise, and empty JSONL files trip dataset loaders). A dry run commits
         nothing."""
+        if self.profile is not None:
+            self.profile.commit()
+            self.profile.save(self.state.conn)  # joins the run's transaction (rolled back on a dry run)
         if self.dry_run:
             self.writer.finish(manifest)
             self.state.rollback()

@@ -1,4 +1,4 @@
-"""Stages and the batch run: sources -> fetch -> clean -> stages (dedup) -> JSONL + manifest -> state.
+"""Stages and their counts: fetch -> clean -> dedup, each counted by ``Pipeline`` (in = out + dropped).
 
 A stage is an object with ``process(article) -> article`` that raises ``Drop(reason)``; ``Pipeline`` owns the
 iteration, counts what goes in, out and is dropped per stage and reason, and turns unexpected errors into
@@ -7,16 +7,11 @@ iteration, counts what goes in, out and is dropped per stage and reason, and tur
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import dataclasses
 import logging
-import os
-import signal
 import sqlite3
-import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,6 +42,36 @@ class StageCounts:
 
     def as_dict(self) -> dict[str, Any]:
         return {"in": self.seen, "out": self.kept, "dropped": dict(sorted(self.dropped.items()))}
+
+
+@dataclass
+class Tally:
+    """A run's counts besides the stages': outcomes (``counts``: articles, rejects, skipped, deferred ...),
+    reject reasons, per source counts and errors, timings, and the pages that failed (exit code 1)."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    per_source: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    source_errors: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))  # seconds per step
+    failed_pages: int = 0
+
+    @classmethod
+    def for_sources(cls, names: Sequence[str]) -> Tally:
+        """A tally listing each of ``names`` in the manifest, even a source that found nothing."""
+        tally = cls()
+        for name in names:
+            tally.per_source[name] = Counter()
+            tally.source_errors[name] = []
+        return tally
+
+    @contextmanager
+    def timer(self, key: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[key] += time.perf_counter() - t0
 
 
 class Pipeline:
@@ -115,27 +140,6 @@ def clean_page_all(page: Page, rules: RuleSet | None = None) -> list[Article]:
         art.fetched_at = page.fetched_at
         art.finalize()
     return arts
-
-
-def worker_init(parent_pid: int) -> None:
-    """Cleaning-process initializer: die with the parent, so ``kill -9`` of a run leaves no orphans.
-
-    Linux: ``PR_SET_PDEATHSIG``; elsewhere (and as a backstop) a thread that notices the parent is gone.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(1.0)
-        os._exit(1)
-
-    if os.getppid() != parent_pid:  # the parent died before we got here
-        os._exit(1)
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 # What cleaning one page gives: its stories, or the ``Drop`` that rejects it (a value, so it crosses the
