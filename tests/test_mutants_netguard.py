@@ -159,3 +159,33 @@ def test_the_lookup_is_for_the_normalized_name_and_port(monkeypatch: pytest.Monk
     calls = _resolver(monkeypatch, ["93.184.216.34"])
     assert resolve_checked("News.Example.", 8080, NOBODY) == "93.184.216.34"
     assert calls == [("news.example", 8080)]
+
+
+def test_a_cidr_written_with_host_bits_allows_its_network() -> None:
+    allow = AllowList.parse(["10.1.2.3/8"])  # what people type: an address and the network's size
+    assert allow.allows_ip(ipaddress.ip_address("10.200.0.1"))
+    assert not allow.allows_ip(ipaddress.ip_address("11.0.0.1"))
+
+
+def test_entries_after_an_empty_or_unusable_one_still_count() -> None:
+    allow = AllowList.parse(["", "bad host!", "intranet.example", "  ", "*.corp.example", "10.0.0.0/8"])
+    assert allow.allows_name("intranet.example") and allow.allows_name("a.corp.example")
+    assert allow.allows_ip(ipaddress.ip_address("10.0.0.1"))
+
+
+def test_a_bracketed_ipv6_entry_allows_a_name_resolving_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    _resolver(monkeypatch, ["::1"])
+    assert resolve_checked("v6.internal.example", 80, AllowList.parse(["[::1]"])) == "::1"
+    with pytest.raises(FetchError):
+        resolve_checked("v6.internal.example", 80, NOBODY)
+
+
+@pytest.mark.parametrize(
+    ("host", "word"),
+    [("", "empty"), ("a" * 254, "long"), ("a b.example", "misread"), ("x" * 64 + ".example", "valid")],
+)
+def test_a_bad_host_says_what_is_wrong_with_it(host: str, word: str) -> None:
+    with pytest.raises(FetchError) as info:
+        resolve_checked(host, 80, NOBODY)
+    assert info.value.reason == "bad_host"
+    assert word in info.value.detail

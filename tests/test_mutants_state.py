@@ -4,11 +4,15 @@ where the run-level tests only looked at a few fields."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from cleanfeed.state import State
+import pytest
+
+from cleanfeed.errors import LockHeld, StateError
+from cleanfeed.state import SCHEMA_VERSION, State, StateLock
 
 
 def _row(db: Path, sql: str) -> tuple[object, ...]:
@@ -116,3 +120,155 @@ def test_failed_urls_are_per_source_and_ordered(tmp_path: Path) -> None:
         st.record("http://e/5", "one", "ok")
         assert st.failed_urls("one", max_failures=5) == ["http://a/1", "http://b/2", "http://c/3"]
         assert st.failed_urls("two", max_failures=5) == ["http://d/4"]
+
+
+# -- what is refused before any run starts (the CLI tests check the exit code in a subprocess; these check
+# the same refusals in-process, where a mutation run can see them) ------------------------------------------
+def _refused(path: Path) -> str:
+    with pytest.raises(StateError) as info:
+        State(path)
+    return str(info.value)
+
+
+def test_an_empty_state_file_is_refused_and_left_empty(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    db.write_bytes(b"")
+    msg = _refused(db)
+    assert str(db) in msg and "empty" in msg
+    assert db.read_bytes() == b""
+
+
+def test_a_folder_or_fifo_as_state_path_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "dir.db").mkdir()
+    assert "folder" in _refused(tmp_path / "dir.db")
+    os.mkfifo(tmp_path / "fifo.db")
+    assert "regular file" in _refused(tmp_path / "fifo.db")
+
+
+@pytest.mark.parametrize(
+    "content", [b"not a database at all\n" * 10, b"SQLite", b"SQLite format 2\x00" + b"x" * 100]
+)
+def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(tmp_path: Path, content: bytes) -> None:
+    db = tmp_path / "s.db"
+    db.write_bytes(content)
+    assert "not an SQLite file" in _refused(db)
+    assert db.read_bytes() == content
+
+
+def _sqlite(db: Path, version: int, tables: list[str]) -> None:
+    conn = sqlite3.connect(db)
+    for t in tables:
+        conn.execute(f"CREATE TABLE {t} (id INTEGER)")
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()
+
+
+def test_a_foreign_database_is_refused_naming_its_tables(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    _sqlite(db, 0, ["invoices", "customers", "dedup_docs"])
+    msg = _refused(db)
+    assert "customers, invoices" in msg and "dedup_docs" not in msg
+
+
+def test_a_database_holding_only_a_dedup_index_becomes_the_state(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    _sqlite(db, 0, ["dedup_docs", "dedup_keys"])
+    with State(db) as st:
+        assert st.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert st.counts() == {}
+
+
+def test_a_versioned_database_without_our_tables_is_refused_naming_them(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    _sqlite(db, 1, ["urls"])
+    msg = _refused(db)
+    assert "runs" in msg and "urls" not in msg.split("lacks the tables", 1)[1]
+
+
+def test_a_newer_schema_is_refused_naming_both_versions(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    _sqlite(db, SCHEMA_VERSION + 1, ["urls", "runs"])
+    msg = _refused(db)
+    assert str(SCHEMA_VERSION + 1) in msg and str(SCHEMA_VERSION) in msg
+
+
+def test_a_new_state_is_created_with_its_folder_in_wal_mode(tmp_path: Path) -> None:
+    db = tmp_path / "deep" / "er" / "s.db"
+    with State(db) as st:
+        run_id, _ = st.start_run(lambda n: f"run-{n}")
+        st.begin()
+        st.record("http://x.example/a", "src", "ok")
+        st.commit_run(run_id, {"ok": 1})
+    assert db.read_bytes()[:16] == b"SQLite format 3\x00"
+    conn = sqlite3.connect(db)
+    try:  # WAL: readers (cleanfeed explain, a report) never block the nightly run
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        conn.close()
+
+
+def test_closing_with_an_open_transaction_discards_it(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    with State(db) as st:
+        st.begin()
+        st.record("http://x.example/a", "src", "ok")
+    with State(db) as st:
+        assert st.get("http://x.example/a") is None
+
+
+def test_a_second_lock_holder_is_refused_until_the_first_releases(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    first = StateLock(db)
+    first.acquire()
+    try:
+        assert first.path == tmp_path / "s.db.lock"
+        with pytest.raises(LockHeld) as info, StateLock(db):
+            pass
+        assert str(first.path) in str(info.value)
+    finally:
+        first.release()
+    with StateLock(db):  # released: the next run gets it
+        pass
+    first.release()  # releasing twice is harmless
+
+
+def test_a_damaged_sqlite_file_is_refused_with_sqlite_s_own_error(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    db.write_bytes(b"SQLite format 3\x00" + b"\xa5" * 8192)  # the magic, then garbage
+    msg = _refused(db)
+    assert str(db) in msg and "not a database" in msg
+
+
+def test_sqlite_s_own_tables_do_not_make_a_dedup_index_foreign(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE dedup_docs (id INTEGER PRIMARY KEY AUTOINCREMENT)")  # makes sqlite_sequence
+    conn.commit()
+    conn.close()
+    with State(db) as st:
+        assert st.counts() == {}
+
+
+def test_a_versioned_database_without_any_of_our_tables_names_both(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    _sqlite(db, 1, ["other"])
+    assert "runs, urls" in _refused(db)
+
+
+def test_an_unreadable_state_path_names_the_file_and_the_reason(tmp_path: Path) -> None:
+    db = tmp_path / ("x" * 300) / "s.db"  # a name too long for the file system: stat fails
+    with pytest.raises(StateError) as info:
+        State(db)
+    assert "File name too long" in str(info.value) and "xxxx" in str(info.value)
+
+
+def test_a_lock_for_a_state_in_a_new_folder_creates_the_folder(tmp_path: Path) -> None:
+    db = tmp_path / "a" / "b" / "s.db"
+    with StateLock(db) as lock:
+        assert lock.path.exists()
+        assert lock.path.stat().st_mode & 0o111 == 0  # a plain file, not executable
+
+
+def test_releasing_a_lock_never_taken_is_harmless(tmp_path: Path) -> None:
+    StateLock(tmp_path / "s.db").release()

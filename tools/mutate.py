@@ -66,6 +66,7 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
         # unit tests only: the run-level ones take seconds each, times hundreds of mutants
         [
             "tests/test_state.py",
+            "tests/test_mutants_state.py",
             "tests/test_mutants_run.py::test_state_keeps_last_modified_when_a_304_carries_none",
         ],
     ),
@@ -172,8 +173,8 @@ def _config(files: list[str], tests: list[str]) -> str:
         'source_paths = ["src"]\n'
         f"only_mutate = {json.dumps(files)}\n"
         f"pytest_add_cli_args_test_selection = {json.dumps(present)}\n"
-        # tests read the shipped configs (settings) by path from the repo root
-        'also_copy = ["configs"]\n'
+        # the settings tests read the shipped configs and the README by path from the repo root
+        'also_copy = ["configs", "README.md"]\n'
     )
 
 
@@ -186,6 +187,7 @@ def _prepare(name: str) -> Path:
     shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "configs", work / "configs")
+    shutil.copy2(ROOT / "README.md", work / "README.md")  # the settings tests check the documented defaults
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     base = text.split("\n[tool.mutmut]")[0]  # the repo's own [tool.mutmut] is replaced per module
     rest = text.split("\n[tool.mutmut]", 1)[1].split("\n[", 1) if "\n[tool.mutmut]" in text else []
@@ -216,13 +218,103 @@ def _diffs(mutants: Path) -> dict[str, str]:
 # Reasoned equivalents, reviewed by hand: (function name fragment, original line, mutated line, why the
 # mutant cannot change what cleanfeed outputs). Matched on the stripped changed line, so they survive
 # renumbering; a change to the line itself drops the entry (and the mutant is counted again).
-KNOWN_EQUIVALENT: list[tuple[str, str, str, str]] = []
+_BAD = 'bad = sum(1 for c in wide if c == "\\ufffd" or "\\ue000" <= c <= "\\uf8ff" or {} <= c <= "\\x9f")'
+_ADDR = "addresses = [ipaddress.ip_address(str(info[4][0]).{}) for info in infos]"
+_ONE_SCOPE = "getaddrinfo gives an address at most one '%' (its scope): element [0] is the same for any split"
+KNOWN_EQUIVALENT: list[tuple[str, str, str, str]] = [
+    (
+        "state.x_check_file",
+        "return False",
+        "return True",
+        "a missing file then gets the existing-file check, which a new database (version 0, no tables) "
+        "passes",
+    ),
+    (
+        "state.xǁStateǁ_check_ours",
+        "elif not tables >= _OURS:",
+        "elif not tables > _OURS:",
+        "runs uses AUTOINCREMENT, so sqlite_sequence is there whenever our tables are: never exactly _OURS",
+    ),
+    (
+        "state.xǁStateǁ_migrate",
+        'f"{self.path} has state schema {version}, newer than this cleanfeed\'s {SCHEMA_VERSION}"',
+        "None",
+        "unreachable: an existing file with a newer schema is refused by _check_ours first, a new one is 0",
+    ),
+    (
+        "state.xǁStateǁcommit_run",
+        "(_now(), json.dumps(counts, ensure_ascii=False), body, folder, run_id),",
+        "(_now(), json.dumps(counts, ensure_ascii=None), body, folder, run_id),",
+        "ensure_ascii=None is falsy, as False",
+    ),
+    (
+        "state.xǁStateǁcommit_run",
+        "body = json.dumps(manifest, ensure_ascii=False, default=str) if manifest is not None else None",
+        "body = json.dumps(manifest, ensure_ascii=None, default=str) if manifest is not None else None",
+        "ensure_ascii=None is falsy, as False",
+    ),
+    (
+        "decode.x__clean",
+        "*",
+        "*",
+        "no codec decode_html uses emits a lone surrogate (CPython's UTF-16/32 decoders replace them; "
+        "a strict decode raises), so _clean never finds one: it is a guard, and the audit's M3",
+    ),
+    (
+        "decode.x__plausibility",
+        _BAD.format('"\\x80"'),
+        _BAD.format('"XX\\x80XX"'),
+        "c is one character above U+007F, so c >= 'XX\\x80XX' exactly when c >= '\\x80'",
+    ),
+    (
+        "netguard.x_resolve_checked",
+        "infos = socket.getaddrinfo(bare, port, type=socket.SOCK_STREAM)",
+        "infos = socket.getaddrinfo(bare, port, )",
+        "without a socket type each address is listed once per type, in the same order: same first "
+        "address, same set checked",
+    ),
+    (
+        "netguard.x_resolve_checked",
+        _ADDR.format('split("%", 1)[0]'),
+        _ADDR.format('split("%", )[0]'),
+        _ONE_SCOPE,
+    ),
+    (
+        "netguard.x_resolve_checked",
+        _ADDR.format('split("%", 1)[0]'),
+        _ADDR.format('rsplit("%", 1)[0]'),
+        _ONE_SCOPE,
+    ),
+    (
+        "netguard.x_resolve_checked",
+        _ADDR.format('split("%", 1)[0]'),
+        _ADDR.format('split("%", 2)[0]'),
+        _ONE_SCOPE,
+    ),
+    (
+        "netguard.xǁAllowListǁparse",
+        "networks.append(ipaddress.ip_network(entry, strict=False))",
+        "networks.append(ipaddress.ip_network(entry, strict=None))",
+        "strict=None is falsy, as strict=False",
+    ),
+    (
+        "netguard.xǁAllowListǁparse",
+        'entry = raw.strip().lower().strip("[]")',
+        'entry = raw.strip().upper().strip("[]")',
+        "every use of the entry ignores case (ip_network parses hex either way, normalize_host lowercases)",
+    ),
+    (
+        "netguard.xǁAllowListǁparse",
+        'entry = raw.strip().lower().strip("[]")',
+        'entry = raw.strip().lower().strip("XX[]XX")',
+        "the entry is lowercased first, so it holds no 'X' to strip",
+    ),
+]
 
-# SQL text: starts with a keyword and is not prose (a message saying "restore it from a backup" is not SQL)
+# SQL text: holds a keyword in capitals (our SQL style) and is not prose ("... again. Restore it from ...")
 _SQL = re.compile(
-    r"^\s*(SELECT|UPDATE|INSERT|PRAGMA|BEGIN|COMMIT|ROLLBACK|CREATE|ALTER|DELETE|DROP|WITH|FROM|WHERE|SET"
-    r"|VALUES|ON|DO|AND|OR|ORDER|GROUP|LIMIT|JOIN|LEFT|RETURNING)\b(?!.*[.:!?] )",
-    re.I,
+    r"^(?!.*[a-z][.!] [A-Z]).*\b(SELECT|UPDATE|INSERT|PRAGMA|BEGIN|COMMIT|ROLLBACK|CREATE|ALTER|DELETE"
+    r"|DROP|FROM|WHERE|SET|VALUES|COALESCE|ORDER BY|GROUP BY|LIMIT|RETURNING|IMMEDIATE)\b"
 )
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
@@ -242,7 +334,7 @@ def equivalent(diff: str, func: str = "") -> str | None:
     minus = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("-")]
     plus = [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("+")]
     for fragment, old, new, why in KNOWN_EQUIVALENT:
-        if fragment in func and minus == [old] and plus == [new]:
+        if fragment in func and ((old, new) == ("*", "*") or (minus == [old] and plus == [new])):
             return why
     if (
         not minus
@@ -277,20 +369,26 @@ def equivalent(diff: str, func: str = "") -> str | None:
     return None
 
 
-def run_module(name: str, jobs: int) -> dict[str, object]:
-    work = _prepare(name)
+def run_module(name: str, jobs: int, rerun: bool = True) -> dict[str, object]:
+    """Mutate one module (or, with ``rerun=False``, classify the last run's results again)."""
     _, globs, _ = MODULES[name]
-    t0 = time.monotonic()
-    log = (work / "mutmut.log").open("w", encoding="utf-8")
-    proc = subprocess.run(
-        [str(MUTMUT), "run", "--max-children", str(jobs), *globs],
-        cwd=work,
-        stdout=log,
-        stderr=log,
-        check=False,
-    )
-    log.close()
-    elapsed = time.monotonic() - t0
+    work = WORK / name
+    if rerun:
+        work = _prepare(name)
+        t0 = time.monotonic()
+        log = (work / "mutmut.log").open("w", encoding="utf-8")
+        proc = subprocess.run(
+            [str(MUTMUT), "run", "--max-children", str(jobs), *globs],
+            cwd=work,
+            stdout=log,
+            stderr=log,
+            check=False,
+        )
+        log.close()
+        elapsed, code = time.monotonic() - t0, proc.returncode
+    else:
+        last = json.loads((work / "summary.json").read_text(encoding="utf-8"))
+        elapsed, code = last["seconds"], last["exit"]
     res = subprocess.run(
         [str(MUTMUT), "results", "--all", "true"], cwd=work, capture_output=True, text=True, check=False
     )
@@ -312,16 +410,23 @@ def run_module(name: str, jobs: int) -> dict[str, object]:
             if why:
                 equiv[key] = why
             out.write(f"## {key}{'  [equivalent: ' + why + ']' if why else ''}\n{diff}\n\n")
+    killed = sum(n for s, n in counts.items() if s in KILLED)
+    survived = len(survivors) - len(equiv)
+    no_tests = counts.get("no tests", 0)
+    checked = (
+        killed + survived + no_tests
+    )  # what no test reaches counts as not killed; equivalents do not count
     summary: dict[str, object] = {
         "module": name,
-        "exit": proc.returncode,
+        "exit": code,
         "seconds": round(elapsed),
         "counts": dict(counts),
-        "killed": sum(n for s, n in counts.items() if s in KILLED),
-        "survived": len(survivors) - len(equiv),
+        "killed": killed,
+        "survived": survived,
         "equivalent": len(equiv),
-        "no_tests": counts.get("no tests", 0),
+        "no_tests": no_tests,
         "total": len(status),
+        "kill_rate": round(killed / checked, 3) if checked else None,
     }
     (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
@@ -368,6 +473,9 @@ def main() -> int:
     ap.add_argument("modules", nargs="*", choices=[[], *MODULES], metavar="MODULE", default=[])
     ap.add_argument("--jobs", type=int, default=2, help="parallel mutant workers (default 2)")
     ap.add_argument(
+        "--reclassify", action="store_true", help="classify the last run's survivors again (no mutmut run)"
+    )
+    ap.add_argument(
         "--audit", action="store_true", help="check the audit's hand-planted mutants (#17) instead"
     )
     args = ap.parse_args()
@@ -376,15 +484,21 @@ def main() -> int:
     if not MUTMUT.exists():
         print("mutmut is not installed: pip install -e '.[mutate]'", file=sys.stderr)
         return 2
+    status = 0
     for name in args.modules or list(MODULES):
-        s = run_module(name, args.jobs)
+        s = run_module(name, args.jobs, rerun=not args.reclassify)
+        if not s["killed"] and not s["survived"]:  # mutmut could not run the tests (see its log)
+            print(f"{name}: NOTHING CHECKED (exit {s['exit']}): {WORK / name / 'mutmut.log'}", flush=True)
+            status = 1
+            continue
         print(
-            f"{name}: {s['killed']} killed, {s['survived']} survived, {s['equivalent']} equivalent by rule,"
+            f"{name}: kill rate {s['kill_rate']}: {s['killed']} killed, {s['survived']} survived, "
+            f"{s['equivalent']} equivalent (rule or listed reason),"
             f" {s['no_tests']} reached by no test, of {s['total']} "
             f"({s['counts']}) in {s['seconds']} s; survivors: {WORK / name / 'survivors.txt'}",
             flush=True,
         )
-    return 0
+    return status
 
 
 if __name__ == "__main__":
