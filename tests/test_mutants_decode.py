@@ -137,6 +137,7 @@ def test_magic_number_after_leading_whitespace_is_binary() -> None:
     with pytest.raises(Drop) as info:
         decode_html(b"\r\n  %PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj")
     assert info.value.reason == "binary"
+    assert info.value.detail  # the reject says why it is binary
 
 
 def test_a_text_page_mentioning_ftyp_is_text() -> None:

@@ -86,7 +86,7 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
             "cleanfeed.fetch.x*_Brotli*",
             "cleanfeed.fetch.x*Fetcher*_read_body*",
         ],
-        ["tests/test_fetch.py"],
+        ["tests/test_fetch.py", "tests/test_mutants_fetch.py"],
     ),
 }
 
@@ -221,7 +221,21 @@ def _diffs(mutants: Path) -> dict[str, str]:
 _BAD = 'bad = sum(1 for c in wide if c == "\\ufffd" or "\\ue000" <= c <= "\\uf8ff" or {} <= c <= "\\x9f")'
 _ADDR = "addresses = [ipaddress.ip_address(str(info[4][0]).{}) for info in infos]"
 _ONE_SCOPE = "getaddrinfo gives an address at most one '%' (its scope): element [0] is the same for any split"
+_SUPER = "every label _SUPERSET maps that Python knows has a codec name _SUPERSET maps to the same superset"
 KNOWN_EQUIVALENT: list[tuple[str, str, str, str]] = [
+    ("decode.x__codec", "key = name.strip().lower()", "key = name.strip().upper()", _SUPER),
+    (
+        "decode.x__codec",
+        "return _SUPERSET.get(key, _SUPERSET.get(info.name, info.name))",
+        "return _SUPERSET.get(None, _SUPERSET.get(info.name, info.name))",
+        _SUPER,
+    ),
+    (
+        "decode.x__is_binary",
+        "return nuls > 8 or head.count(0) > len(head) // 10",
+        "return nuls > 8 or head.count(0) > len(head) / 10",
+        "a count is an integer: c > n // 10 exactly when c > n / 10",
+    ),
     (
         "state.x_check_file",
         "return False",
@@ -436,6 +450,7 @@ def run_audit() -> int:
     """Apply each audit mutant to a scratch copy of src/ and run its tests: 'killed' when they fail."""
     work = WORK / "audit"
     bad = 0
+    results: dict[str, str] = {}
     for mid, (path, old, new, tests) in AUDIT.items():
         if work.exists():
             shutil.rmtree(work)
@@ -463,9 +478,75 @@ def run_audit() -> int:
         if proc.returncode not in (0, 1):
             verdict = f"ERROR (pytest exit {proc.returncode})"
         print(f"{mid}: {path}: {old!r} -> {new!r}: {verdict}", flush=True)
+        results[mid] = verdict
         bad += verdict == "SURVIVED" and mid != "M3"
     shutil.rmtree(work, ignore_errors=True)
+    (WORK / "audit.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 1 if bad else 0
+
+
+SECTION = "## Mutation testing (make mutate)"
+
+
+def render() -> str:
+    """The docs/benchmarks.md section, from the last run of each module (build/mutate/*/summary.json)."""
+    rows, tot = [], Counter[str]()
+    for name, (files, globs, _) in MODULES.items():
+        path = WORK / name / "summary.json"
+        if not path.exists():
+            rows.append(f"| {name} | not run | | | | | | |")
+            continue
+        s = json.loads(path.read_text(encoding="utf-8"))
+        for k in ("total", "killed", "survived", "equivalent", "no_tests"):
+            tot[k] += int(s.get(k, 0))
+        rate = f"{100 * s['kill_rate']:.1f}%" if s.get("kill_rate") is not None else "-"
+        what = ", ".join(f.removeprefix("src/cleanfeed/") for f in files) + (" (size caps)" if globs else "")
+        rows.append(
+            f"| {name} | {what} | {s['total']} | {s['killed']} | {s['survived']} | {s.get('equivalent', 0)} "
+            f"| {s.get('no_tests', 0)} | {rate} |"
+        )
+    checked = tot["killed"] + tot["survived"] + tot["no_tests"]
+    total_rate = f"{100 * tot['killed'] / checked:.1f}%" if checked else "-"
+    audit_path = WORK / "audit.json"
+    audit = json.loads(audit_path.read_text(encoding="utf-8")) if audit_path.exists() else {}
+    audit_lines = [f"- {mid}: {verdict}" for mid, verdict in audit.items()] or ["- not run"]
+    return "\n".join(
+        [
+            SECTION,
+            "",
+            "mutmut 3 over the core modules, one module at a time with the test files that exercise it "
+            "(`tools/mutate.py` names them). Command: `make mutate`, or per module "
+            "`nice -n 10 .venv/bin/python tools/mutate.py --jobs 2 MODULE`; this table: "
+            "`python tools/mutate.py --doc`. Kill rate = killed / (killed + survived + reached by no test): "
+            "equivalent mutants are left out, each with its reason (two mechanical rules, SQL keyword case "
+            "and codec-label case in a codec call, and the reasoned list `KNOWN_EQUIVALENT`). Survivors, "
+            "with their diffs: `build/mutate/MODULE/survivors.txt`.",
+            "",
+            "| module | mutated | mutants | killed | survived | equivalent | no test | kill rate |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+            *rows,
+            f"| **all** | | {tot['total']} | {tot['killed']} | {tot['survived']} | {tot['equivalent']} "
+            f"| {tot['no_tests']} | **{total_rate}** |",
+            "",
+            "The audit's hand-planted mutants (#17; `python tools/mutate.py --audit`, M3 is equivalent):",
+            "",
+            *audit_lines,
+            "",
+        ]
+    )
+
+
+def write_doc(doc: Path = ROOT / "docs" / "benchmarks.md") -> None:
+    """Replace this section of the benchmarks page (or append it), leaving the other sections as they are."""
+    text = doc.read_text(encoding="utf-8")
+    section = render()
+    if SECTION in text:
+        head, rest = text.split(SECTION, 1)
+        nxt = rest.find("\n## ")
+        text = head + section + (rest[nxt + 1 :] if nxt >= 0 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    doc.write_text(text, encoding="utf-8")
 
 
 def main() -> int:
@@ -478,7 +559,11 @@ def main() -> int:
     ap.add_argument(
         "--audit", action="store_true", help="check the audit's hand-planted mutants (#17) instead"
     )
+    ap.add_argument("--doc", action="store_true", help="write the results section of docs/benchmarks.md")
     args = ap.parse_args()
+    if args.doc:
+        write_doc()
+        return 0
     if args.audit:
         return run_audit()
     if not MUTMUT.exists():
