@@ -383,11 +383,40 @@ def equivalent(diff: str, func: str = "") -> str | None:
     return None
 
 
-def run_module(name: str, jobs: int, rerun: bool = True) -> dict[str, object]:
-    """Mutate one module (or, with ``rerun=False``, classify the last run's results again)."""
+def _results(work: Path) -> dict[str, str]:
+    res = subprocess.run(
+        [str(MUTMUT), "results", "--all", "true"], cwd=work, capture_output=True, text=True, check=False
+    )
+    status: dict[str, str] = {}
+    for line in res.stdout.splitlines():
+        key, _, value = line.strip().rpartition(": ")
+        if key:
+            status[key] = value
+    return status
+
+
+def run_module(name: str, jobs: int, rerun: bool = True, survivors_only: bool = False) -> dict[str, object]:
+    """Mutate one module (or, with ``rerun=False``, classify the last run's results again; with
+    ``survivors_only``, run the last run's survivors again against the current tests)."""
     _, globs, _ = MODULES[name]
     work = WORK / name
-    if rerun:
+    if survivors_only:
+        last = json.loads((work / "summary.json").read_text(encoding="utf-8"))
+        again = [k for k, v in _results(work).items() if v in SURVIVED or v == "no tests"]
+        for dest in (work / "tests", work / "mutants" / "tests"):
+            shutil.rmtree(dest, ignore_errors=True)
+            shutil.copytree(ROOT / "tests", dest, ignore=shutil.ignore_patterns("__pycache__"))
+        t0 = time.monotonic()
+        with (work / "mutmut-survivors.log").open("w", encoding="utf-8") as log:
+            proc = subprocess.run(
+                [str(MUTMUT), "run", "--max-children", str(jobs), *again],
+                cwd=work,
+                stdout=log,
+                stderr=log,
+                check=False,
+            )
+        elapsed, code = last["seconds"] + time.monotonic() - t0, proc.returncode
+    elif rerun:
         work = _prepare(name)
         t0 = time.monotonic()
         log = (work / "mutmut.log").open("w", encoding="utf-8")
@@ -403,14 +432,7 @@ def run_module(name: str, jobs: int, rerun: bool = True) -> dict[str, object]:
     else:
         last = json.loads((work / "summary.json").read_text(encoding="utf-8"))
         elapsed, code = last["seconds"], last["exit"]
-    res = subprocess.run(
-        [str(MUTMUT), "results", "--all", "true"], cwd=work, capture_output=True, text=True, check=False
-    )
-    status: dict[str, str] = {}
-    for line in res.stdout.splitlines():
-        key, _, value = line.strip().rpartition(": ")
-        if key:
-            status[key] = value
+    status = _results(work)
     if globs:  # results list every mutant generated; count only those this module runs
         status = {k: v for k, v in status.items() if any(fnmatch.fnmatchcase(k, g) for g in globs)}
     counts = Counter(status.values())
@@ -559,6 +581,11 @@ def main() -> int:
     ap.add_argument(
         "--audit", action="store_true", help="check the audit's hand-planted mutants (#17) instead"
     )
+    ap.add_argument(
+        "--survivors",
+        action="store_true",
+        help="run the last run's survivors again against the current tests",
+    )
     ap.add_argument("--doc", action="store_true", help="write the results section of docs/benchmarks.md")
     args = ap.parse_args()
     if args.doc:
@@ -571,7 +598,7 @@ def main() -> int:
         return 2
     status = 0
     for name in args.modules or list(MODULES):
-        s = run_module(name, args.jobs, rerun=not args.reclassify)
+        s = run_module(name, args.jobs, rerun=not args.reclassify, survivors_only=args.survivors)
         if not s["killed"] and not s["survived"]:  # mutmut could not run the tests (see its log)
             print(f"{name}: NOTHING CHECKED (exit {s['exit']}): {WORK / name / 'mutmut.log'}", flush=True)
             status = 1
