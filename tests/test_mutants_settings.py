@@ -308,3 +308,49 @@ def test_a_missing_config_names_the_file_and_why(tmp_path: Path) -> None:
 def test_load_settings_without_a_file_gives_defaults_and_overrides() -> None:
     s = load_settings(None, fetch__retries=1)
     assert s.fetch.retries == 1 and s.sources == []
+
+
+@pytest.mark.parametrize(
+    ("source", "key"),
+    [
+        ({"name": "f", "kind": "files", "paths": []}, "sources[0].paths"),
+        ({"name": "u", "kind": "urls", "urls": "http://x.example/"}, "sources[0].urls"),  # not a list
+        ({"name": "w", "kind": "warc", "path": 5}, "sources[0].path"),
+    ],
+)
+def test_errors_inside_each_source_kind_name_the_field(source: dict[str, object], key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_from_dict({"sources": [source]})
+    assert info.value.key == key
+
+
+def test_an_env_value_inside_another_env_value_is_refused_naming_it() -> None:
+    env = {"CLEANFEED_FETCH": "5", "CLEANFEED_FETCH__TIMEOUT": "1"}
+    with pytest.raises(ConfigError) as info:
+        env_overrides(env)
+    assert info.value.key == "fetch.timeout" and info.value.message
+
+
+def test_invalid_toml_is_a_file_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[fetch\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg)
+    assert info.value.key == "<file>" and str(cfg) in info.value.message
+
+
+def test_an_unset_option_before_a_set_one_does_not_hide_it() -> None:
+    s = settings_from_dict({}, output__gzip=None, fetch__retries=1, dedup__policy="mark")
+    assert (s.output.gzip, s.fetch.retries, s.dedup.policy) == (False, 1, "mark")
+
+
+def test_an_error_of_the_whole_config_is_keyed_root() -> None:
+    with pytest.raises(ConfigError) as info:
+        settings_from_dict({"sources": [URLS, URLS]})
+    assert info.value.key == "<root>" and "duplicate" in info.value.message
+
+
+def test_overrides_leave_the_callers_mapping_alone() -> None:
+    data = {"fetch": {"timeout": 7}, "sources": [URLS]}
+    settings_from_dict(data, fetch__timeout=5, fetch={"retries": 1})
+    assert data == {"fetch": {"timeout": 7}, "sources": [URLS]}
