@@ -64,6 +64,8 @@ MODULES: dict[str, tuple[list[str], list[str], list[str]]] = {
             "tests/test_mutants_rules.py",
             "tests/test_extract_edges.py",
             "tests/test_clean_spam.py",
+            "tests/test_extract_meta.py",
+            "tests/test_fixture_pages.py",
         ],
     ),
     "match": (
@@ -191,11 +193,23 @@ def _config(files: list[str], tests: list[str]) -> str:
         f"pytest_add_cli_args = {json.dumps([a for d in DESELECT for a in ('--deselect', d)])}\n"
         # the settings tests read the shipped configs and the README by path from the repo root
         'also_copy = ["configs", "README.md"]\n'
+        # Each mutant in a fresh process from a fork server: forked from mutmut's own process (the default),
+        # a mutant of a function whose result is cached (the shipped rule table, the OpenCC converter)
+        # would never run, since the stats run already filled the cache.
+        'process_isolation = "forkserver"\n'
     )
 
 
-def _prepare(name: str) -> Path:
+def _write_pyproject(name: str, dest: Path) -> None:
     files, _, tests = MODULES[name]
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    base = text.split("\n[tool.mutmut]")[0]  # the repo's own [tool.mutmut] is replaced per module
+    rest = text.split("\n[tool.mutmut]", 1)[1].split("\n[", 1) if "\n[tool.mutmut]" in text else []
+    tail = "\n[" + rest[1] if len(rest) > 1 else ""
+    (dest / "pyproject.toml").write_text(base + tail + _config(files, tests), encoding="utf-8")
+
+
+def _prepare(name: str) -> Path:
     work = WORK / name
     if work.exists():
         shutil.rmtree(work)
@@ -204,11 +218,7 @@ def _prepare(name: str) -> Path:
     shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "configs", work / "configs")
     shutil.copy2(ROOT / "README.md", work / "README.md")  # the settings tests check the documented defaults
-    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    base = text.split("\n[tool.mutmut]")[0]  # the repo's own [tool.mutmut] is replaced per module
-    rest = text.split("\n[tool.mutmut]", 1)[1].split("\n[", 1) if "\n[tool.mutmut]" in text else []
-    tail = "\n[" + rest[1] if len(rest) > 1 else ""
-    (work / "pyproject.toml").write_text(base + tail + _config(files, tests), encoding="utf-8")
+    _write_pyproject(name, work)
     return work
 
 
@@ -433,9 +443,10 @@ def run_module(name: str, jobs: int, rerun: bool = True, survivors_only: bool = 
     if survivors_only:
         last = json.loads((work / "summary.json").read_text(encoding="utf-8"))
         again = [k for k, v in _results(work).items() if v in SURVIVED or v == "no tests"]
-        for dest in (work / "tests", work / "mutants" / "tests"):
-            shutil.rmtree(dest, ignore_errors=True)
-            shutil.copytree(ROOT / "tests", dest, ignore=shutil.ignore_patterns("__pycache__"))
+        for dest in (work, work / "mutants"):  # the current tests and test selection (same source)
+            shutil.rmtree(dest / "tests", ignore_errors=True)
+            shutil.copytree(ROOT / "tests", dest / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+            _write_pyproject(name, dest)
         t0 = time.monotonic()
         with (work / "mutmut-survivors.log").open("w", encoding="utf-8") as log:
             proc = subprocess.run(
