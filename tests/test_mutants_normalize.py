@@ -35,3 +35,16 @@ def test_short_traditional_words_come_out_simplified(trad: str, simp: str) -> No
 @pytest.mark.parametrize("word", ["经济", "香港", "新闻", "记者"])
 def test_short_simplified_or_shared_words_are_unchanged(word: str) -> None:
     assert cleanfeed.normalize_text(word) == word
+
+
+@pytest.mark.parametrize("entity", ["&#10;", "&#13;", "&#x0A;", "&#x0d;", "&NewLine;", "&#13;&#10;"])
+def test_an_entity_encoding_a_line_break_never_adds_a_line(entity: str) -> None:
+    text = f"第一段的文字{entity}继续这一段\n第二段\n第三段"
+    out = cleanfeed.normalize_text(text)
+    assert out.count("\n") == 2 and "\r" not in out
+    assert out.startswith("第一段的文字") and out.split("\n")[0].endswith("继续这一段")
+
+
+def test_entities_are_decoded_and_lines_without_them_untouched() -> None:
+    out = cleanfeed.normalize_text("这是&lt;测试&gt;&amp;结果\n没有实体的一行")
+    assert out == "这是<测试>&结果\n没有实体的一行"

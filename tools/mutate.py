@@ -435,6 +435,17 @@ def _results(work: Path) -> dict[str, str]:
     return status
 
 
+def _status(work: Path) -> dict[str, str]:
+    """Each mutant's outcome; after a survivors-only run, its results over the earlier run's."""
+    status = _results(work)
+    earlier = work / "results-before.json"
+    if earlier.exists():
+        before: dict[str, str] = json.loads(earlier.read_text(encoding="utf-8"))
+        reran = {k for k, v in before.items() if v in SURVIVED or v == "no tests"}
+        status = {k: (status.get(k, v) if k in reran else v) for k, v in before.items()}
+    return status
+
+
 def run_module(name: str, jobs: int, rerun: bool = True, survivors_only: bool = False) -> dict[str, object]:
     """Mutate one module (or, with ``rerun=False``, classify the last run's results again; with
     ``survivors_only``, run the last run's survivors again against the current tests)."""
@@ -442,7 +453,10 @@ def run_module(name: str, jobs: int, rerun: bool = True, survivors_only: bool = 
     work = WORK / name
     if survivors_only:
         last = json.loads((work / "summary.json").read_text(encoding="utf-8"))
-        again = [k for k, v in _results(work).items() if v in SURVIVED or v == "no tests"]
+        before = _status(work)
+        # a changed test selection makes mutmut forget every result: keep the earlier ones, then overlay
+        (work / "results-before.json").write_text(json.dumps(before, indent=0), encoding="utf-8")
+        again = [k for k, v in before.items() if v in SURVIVED or v == "no tests"]
         for dest in (work, work / "mutants"):  # the current tests and test selection (same source)
             shutil.rmtree(dest / "tests", ignore_errors=True)
             shutil.copytree(ROOT / "tests", dest / "tests", ignore=shutil.ignore_patterns("__pycache__"))
@@ -473,7 +487,7 @@ def run_module(name: str, jobs: int, rerun: bool = True, survivors_only: bool = 
     else:
         last = json.loads((work / "summary.json").read_text(encoding="utf-8"))
         elapsed, code = last["seconds"], last["exit"]
-    status = _results(work)
+    status = _status(work)
     if globs:  # results list every mutant generated; count only those this module runs
         status = {k: v for k, v in status.items() if any(fnmatch.fnmatchcase(k, g) for g in globs)}
     counts = Counter(status.values())
