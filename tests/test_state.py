@@ -81,3 +81,42 @@ def test_lock_is_exclusive_across_processes(tmp_path: Path) -> None:
         assert held.returncode == 75
     free = subprocess.run([sys.executable, "-c", code, str(state)], check=False)
     assert free.returncode == 0
+
+
+# The state schema 1 as cleanfeed wrote it before the migration registry (user_version only): written out
+# here, not taken from the code, so a change to the shipped steps cannot hide a broken upgrade.
+_SCHEMA_1 = """
+CREATE TABLE urls (url TEXT PRIMARY KEY, source TEXT NOT NULL, status TEXT NOT NULL, etag TEXT,
+    last_modified TEXT, content_hash TEXT, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+CREATE INDEX urls_source_status ON urls(source, status);
+CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, folder TEXT NOT NULL, started TEXT NOT NULL,
+    finished TEXT, status TEXT NOT NULL, counts TEXT);
+INSERT INTO urls VALUES ('http://a/x', 's', 'ok', '"e1"', NULL, 'h', '2026-01-01', '2026-01-01', 0, NULL);
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_state_from_before_the_registry_is_adopted_and_migrated(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "s.db")
+    conn.executescript(_SCHEMA_1)
+    conn.close()
+    with State(tmp_path / "s.db") as st:
+        row = st.get("http://a/x")
+        assert row is not None and row.etag == '"e1"' and row.body_hash is None  # kept, column added
+        steps = st.conn.execute("SELECT component, name FROM cleanfeed_migrations ORDER BY rowid").fetchall()
+        assert [c for c, _ in steps] == ["state", "state"] and len({n for _, n in steps}) == 2
+        assert st.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        st.record("http://a/y", "s", "ok", size=3)
+    with State(tmp_path / "s.db") as st:  # reopening applies nothing again
+        assert st.conn.execute("SELECT COUNT(*) FROM cleanfeed_migrations").fetchone()[0] == 2
+
+
+def test_a_migration_this_cleanfeed_does_not_know_is_refused_by_name(tmp_path: Path) -> None:
+    with State(tmp_path / "s.db") as st:
+        st.conn.execute(
+            "INSERT INTO cleanfeed_migrations (component, name, applied) VALUES ('state', 'from 2027', '')"
+        )
+    with pytest.raises(StateError, match="newer") as err:
+        State(tmp_path / "s.db")
+    assert "from 2027" in str(err.value) and f"({SCHEMA_VERSION};" in str(err.value)

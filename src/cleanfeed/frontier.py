@@ -21,6 +21,7 @@ from typing import Literal
 
 import httpx
 
+from cleanfeed.db import connect
 from cleanfeed.errors import CleanfeedError, FetchError
 from cleanfeed.fetch import Fetcher
 from cleanfeed.pipeline import Tally
@@ -220,7 +221,7 @@ def preview(
     sources = [settings.source(source)] if source else list(settings.sources)
     known: dict[str, UrlState] = {}
     if settings.state_path.exists():
-        conn = sqlite3.connect(f"file:{settings.state_path}?mode=ro", uri=True)
+        conn = connect(settings.state_path, read_only=True)
         try:
             cols = {r[1] for r in conn.execute("PRAGMA table_info(urls)")}
             extra = ", ".join(c if c in cols else "NULL" for c in ("size", "mtime_ns", "body_hash"))

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from cleanfeed.clean import clean_html_all
+from cleanfeed.db import connect
 from cleanfeed.dedup import DedupIndex
 from cleanfeed.errors import Drop, FetchError
 from cleanfeed.extract import RuleSet
 from cleanfeed.models import Article, Page
-from cleanfeed.state import connect
 
 log = logging.getLogger(__name__)
 

@@ -19,14 +19,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from cleanfeed.db import Migrations, connect, sql
 from cleanfeed.errors import LockHeld, StateError
 
-SCHEMA_VERSION = 2
-SQLITE_MAGIC = b"SQLite format 3\x00"
+__all__ = ["SCHEMA_VERSION", "State", "StateLock", "UrlState", "connect"]
 
-# Each entry migrates user_version i -> i + 1; append, never edit.
-_MIGRATIONS: list[str] = [
-    """
+# The state's schema steps, in the one registry of named migrations (``db.Migrations``; the dedup index
+# registers its own in the same table). Append, never edit. Each step also sets ``user_version``, the
+# schema number cleanfeeds before the registry read.
+MIGRATIONS = Migrations(
+    "state",
+    [
+        sql(
+            "urls and runs",
+            """
     CREATE TABLE urls (
         url TEXT PRIMARY KEY,
         source TEXT NOT NULL,
@@ -48,18 +54,27 @@ _MIGRATIONS: list[str] = [
         status TEXT NOT NULL,            -- running | committed | failed
         counts TEXT
     );
+    PRAGMA user_version = 1
     """,
-    # 2: change detection (local files: size + mtime, then a hash of the bytes; HTTP and WARC: the hash of
-    # the body), and the manifest kept with the run row: the state commit is what makes a run complete,
-    # so the manifest is written from here after the commit (and again by the next run if a kill came
-    # between the two).
-    """
+        ),
+        # Change detection (local files: size + mtime, then a hash of the bytes; HTTP and WARC: the hash
+        # of the body), and the manifest kept with the run row: the state commit is what makes a run
+        # complete, so the manifest is written from here after the commit (and again by the next run if a
+        # kill came between the two).
+        sql(
+            "change detection and run manifests",
+            """
     ALTER TABLE urls ADD COLUMN size INTEGER;
     ALTER TABLE urls ADD COLUMN mtime_ns INTEGER;
     ALTER TABLE urls ADD COLUMN body_hash TEXT;
     ALTER TABLE runs ADD COLUMN manifest TEXT;
+    PRAGMA user_version = 2
     """,
-]
+        ),
+    ],
+)
+SCHEMA_VERSION = len(MIGRATIONS.steps)
+SQLITE_MAGIC = b"SQLite format 3\x00"
 _OURS = frozenset({"urls", "runs"})
 
 # Outcomes that end a URL's life: not fetched again (unless `fetch.revisit`).
@@ -131,15 +146,6 @@ def _state_error(path: Path, exc: sqlite3.Error) -> BaseException:
     return StateError(f"cannot use the state database {path}: {exc} ({name})")
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode: transactions are explicit ``BEGIN``/``COMMIT``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL is durable across process crashes
-    return conn
-
-
 def check_file(path: Path) -> bool:
     """Refuse what cannot be a state database before SQLite touches it; True when the file exists.
 
@@ -201,14 +207,17 @@ class State:
     def _check_ours(self) -> None:
         version: int = self.conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if version > SCHEMA_VERSION:
+        unknown = MIGRATIONS.unknown(self.conn)
+        if version > SCHEMA_VERSION or unknown:
             raise StateError(
-                f"{self.path} has state schema version {version}, newer than this cleanfeed's "
-                f"({SCHEMA_VERSION}): it was written by a newer cleanfeed; upgrade cleanfeed to use it"
+                f"{self.path} has state schema version {max(version, SCHEMA_VERSION + len(unknown))}, newer "
+                f"than this cleanfeed's ({SCHEMA_VERSION}"
+                + (f"; migrations it does not know: {', '.join(unknown)}" if unknown else "")
+                + "): it was written by a newer cleanfeed; upgrade cleanfeed to use it"
             )
         if version == 0:
             # A database the dedup index was loaded into before any run is fine; anything else is not ours.
-            foreign = sorted(t for t in tables if not t.startswith(("dedup_", "sqlite_")))
+            foreign = sorted(t for t in tables if not t.startswith(("dedup_", "sqlite_", "cleanfeed_")))
             if foreign:
                 raise StateError(
                     f"{self.path} is not a cleanfeed state database (it holds tables {', '.join(foreign)})"
@@ -225,20 +234,12 @@ class State:
             raise StateError(
                 f"{self.path} has state schema {version}, newer than this cleanfeed's {SCHEMA_VERSION}"
             )
-        for i in range(version, SCHEMA_VERSION):
+        if version and not MIGRATIONS.applied(self.conn):
+            # A state from before the registry: its schema number says which steps it has.
             self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                for stmt in _MIGRATIONS[i].split(";"):
-                    if stmt.strip():
-                        self.conn.execute(stmt)
-                self.conn.execute(f"PRAGMA user_version = {i + 1}")
-                self.conn.execute("COMMIT")
-            except BaseException:
-                # SQLite may have rolled back already (disk full): a second ROLLBACK would raise and hide
-                # the real error.
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+            MIGRATIONS.adopt(self.conn, version)
+            self.conn.execute("COMMIT")
+        MIGRATIONS.apply(self.conn)
 
     def close(self) -> None:
         if self.conn.in_transaction:
