@@ -61,6 +61,11 @@ def _verdict(ch: str, syl: str) -> int:
     return 1 if _TONED.search(syl) and syl in syllables() else 0
 
 
+def is_reading(ch: str, syl: str) -> bool:
+    """Whether ``syl`` (tone-marked) is one of the readings of ``ch``."""
+    return _verdict(ch, syl) == 2
+
+
 def _splits_word(text: str, start: int, end: int) -> bool:
     """Do the characters around the annotation ``text[start:end]`` form a word (2 or 3 characters)?"""
     words = load_words().words
