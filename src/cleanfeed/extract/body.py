@@ -104,3 +104,8 @@ def runner_up(page: Page, sel: Selection) -> Selection | None:
         if best is None or s >= best.score:
             best = Selection(el.first, el.end, i, s, sel.total_positive)
     return best
+
+
+def element_score(page: Page, elem: int) -> float:
+    """One element's score, as ``select_main`` weighs it (for a block chosen by other means)."""
+    return _scores(page)[0][elem]

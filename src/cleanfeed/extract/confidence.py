@@ -39,8 +39,14 @@ class Signals:
 
 
 def plain_pick(page: Page) -> tuple[int, int]:
-    """The block range a plain density scorer picks: the element maximizing running characters
-    minus all other characters (no class hints, no repetition or link heuristics beyond text)."""
+    """The block range a plain density scorer picks (see ``plain_pick_elem``)."""
+    el = page.elems[plain_pick_elem(page)]
+    return el.first, el.end
+
+
+def plain_pick_elem(page: Page) -> int:
+    """The element a plain density scorer picks: the one maximizing running characters minus all
+    other characters (no class hints, no repetition or link heuristics beyond text)."""
     blocks, elems = page.blocks, page.elems
     sums = [0.0] * len(elems)
     for b in blocks:
@@ -49,8 +55,7 @@ def plain_pick(page: Page) -> tuple[int, int]:
         sums[b.elem] += run if punct_count(b.text) >= 2 and run * 2 > n else -n
     for i in range(len(elems) - 1, 0, -1):
         sums[elems[i].parent] += sums[i]
-    best = max(range(len(elems)), key=lambda i: (sums[i], i), default=0)
-    return elems[best].first, elems[best].end
+    return max(range(len(elems)), key=lambda i: (sums[i], i), default=0)
 
 
 def running_chars(page: Page, first: int, end: int) -> int:
@@ -126,18 +131,28 @@ _W = {
 }
 
 
-def score(s: Signals) -> float:
+# A page of several entries (posts, replies): the one kept is the page's by its headline ("post"),
+# or only by position ("index", "thread"): less sure.
+_ENTRIES = {"post": -0.3, "index": -1.5, "thread": -1.0}
+
+
+def score(s: Signals, *, entries: str | None = None, second_opinion: bool = False) -> float:
+    """``second_opinion``: the safety net replaced the first result (the first pick was wrong)."""
     z = (
-        _W["bias"]
-        + _W["margin"] * s.margin
-        + _W["share"] * s.share
-        + _W["kept"] * s.kept
-        + _W["log_chars"] * math.log10(max(10, s.chars))
-        + _W["agree"] * s.agree
-        + _W["fallback"] * s.fallback
-        + _W["revealed"] * s.revealed
-        + _W["split"] * s.split
-        + _W["loose"] * s.loose
-        + _W["offtopic"] * s.offtopic
+        _ENTRIES.get(entries or "", 0.0)
+        - 0.5 * second_opinion
+        + (
+            _W["bias"]
+            + _W["margin"] * s.margin
+            + _W["share"] * s.share
+            + _W["kept"] * s.kept
+            + _W["log_chars"] * math.log10(max(10, s.chars))
+            + _W["agree"] * s.agree
+            + _W["fallback"] * s.fallback
+            + _W["revealed"] * s.revealed
+            + _W["split"] * s.split
+            + _W["loose"] * s.loose
+            + _W["offtopic"] * s.offtopic
+        )
     )
     return round(1.0 / (1.0 + math.exp(-z)), 3)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from cleanfeed.errors import Drop
 from cleanfeed.extract import confidence as C
+from cleanfeed.extract import entries as E
 from cleanfeed.extract import meta as M
+from cleanfeed.extract import net as N
 from cleanfeed.extract.body import Selection, punct_count, runner_up, select_main, visible_len
 from cleanfeed.extract.dom import Block, Elem, Page, parse
 from cleanfeed.extract.edges import matcher, peel
@@ -310,6 +313,27 @@ def extract_all(
 MAX_REVEALS = 3  # a revealed body may hold a hidden wrapper of its own: reveal again, a few times
 
 
+@dataclass
+class _Ctx:
+    """What every candidate main block of one page is built with."""
+
+    tree: LexborHTMLParser
+    scan: M.PageScan
+    page: Page
+    page_title: str | None
+    rules: RuleSet
+    url: str | None
+    flags: list[str]
+
+
+@dataclass
+class _Built:
+    sel: Selection
+    out: list[Article]
+    main: int
+    stories: list[Story]
+
+
 def extract_page(
     html: str, url: str | None = None, *, rules: RuleSet | None = None, trace: Trace | None = None
 ) -> tuple[list[Article], int]:
@@ -336,8 +360,15 @@ def extract_page(
         sel = select_main(page)
     if revealed:
         flags.append("hidden_body_revealed")
+    entries = E.find(page, sel, page_title) if sel is not None else None
+    if sel is not None and entries is not None:
+        sel = E.entry_selection(page, sel, entries)  # the post the page is about, not all of them
+        flags.append(f"multi_entry:{entries.kind}")
+        if entries.kind == "index" and entries.heading:
+            page_title = entries.heading  # an index's <title> names the blog, not the post kept
     if trace is not None:
         trace.page, trace.flags = page, flags
+    fallback = False
     if sel is None or _not_article(page, sel):
         # Our scoring found no story. If the page does hold a lot of text, ask trafilatura (slow,
         # so only here); its answer must still pass the same rules and checks as ours.
@@ -347,19 +378,78 @@ def extract_page(
         page.blocks.extend(blocks)
         sel = Selection(len(page.blocks) - len(blocks), len(page.blocks), 0, 0.0, 0.0)
         flags.append("fallback:trafilatura")
+        fallback = True
     if page.truncated:
         flags.append("truncated")
+    ctx = _Ctx(tree, scan, page, page_title, active, url, flags)
+    built, drop = _try_build(ctx, sel, trace)
+    # (a page of entries: the one chosen is on purpose, not a block cut short)
+    net = None if fallback or entries is not None else N.candidate(page, sel, _main_text(built))
+    if net is not None:
+        # The safety net: our result is empty, tiny, or other text than a plain density scorer
+        # reads. Build that reading too, keep the better one, and say which won.
+        alt, _ = _try_build(ctx, net, None)
+        if alt is not None and N.better(_main_text(alt), _main_text(built), page_title):
+            built = _try_build(ctx, net, trace)[0] if trace is not None else alt
+            verdict = "net:plain_pick"
+        else:
+            verdict = "net:kept_first"
+        flags.append(verdict)  # (for a trace; the records' flags were copied already)
+        if built is not None:
+            for art in built.out:
+                art.flags.append(verdict)
+    if built is None:
+        assert drop is not None
+        raise drop
+    runner = trace.runner_up if trace is not None else runner_up(page, built.sel)
+    for art in built.out:
+        sig = C.signals(
+            page,
+            built.sel,
+            runner,
+            lines=art.paragraphs,
+            fallback=fallback,
+            revealed=bool(revealed),
+            split=len(built.stories) > 1,
+        )
+        art.extraction_confidence = C.score(
+            sig, entries=entries.kind if entries else None, second_opinion="net:plain_pick" in art.flags
+        )
+        if sig.agree < C.AGREE_MIN:
+            art.flags.append("net:plain_pick_differs")  # a plain density scorer reads another block
+    return built.out, built.main
+
+
+def _main_text(built: _Built | None) -> str:
+    return built.out[built.main].text if built is not None else ""
+
+
+def _try_build(ctx: _Ctx, sel: Selection, trace: Trace | None) -> tuple[_Built | None, Drop | None]:
+    """``_build``, with a page that is too short or no article as a ``Drop`` to report (or to
+    overrule by the safety net), not raised; other drops (an error or login page) are final."""
+    try:
+        return _build(ctx, sel, trace), None
+    except Drop as drop:
+        if drop.detail:
+            raise
+        return None, drop
+
+
+def _build(ctx: _Ctx, sel: Selection, trace: Trace | None) -> _Built:
+    """The stories of one candidate main block: paragraphs, rules, stories, metadata."""
+    page, active, flags = ctx.page, ctx.rules, ctx.flags
     if sel.end - sel.first > MAX_BLOCKS:
         # No story has this many paragraphs; bound the per-paragraph work (rules, normalization).
         sel = Selection(sel.first, sel.first + MAX_BLOCKS, sel.elem, sel.score, sel.total_positive)
         flags.append("truncated")
-    raw_title = _on_page_title(page_title, page, sel, active)
+    raw_title = _on_page_title(ctx.page_title, page, sel, active)
     shaped = rewrap(join_rows(page.blocks[sel.first : sel.end], page.elems))
     paras, title, report = _paras(shaped, page.elems, raw_title)
     if trace is not None:
         trace.selection, trace.runner_up = sel, runner_up(page, sel)
         trace.paras, trace.before_rules = paras, [p.text for p in paras]
         trace.title, trace.normalize = title, report
+        trace.cuts.clear()
     filtered = apply_rules(paras, active, trace.cuts if trace is not None else None)
     if trace is not None:
         trace.removed = filtered.removed
@@ -386,13 +476,13 @@ def extract_page(
     credits = M.find_credits([*above, *taken, *(p.text for p in kept[:3]), *below])
     found = {**scan_meta(below, active), **filtered.meta}
     base: dict[str, object] = {
-        "url": url,
-        "canonical_url": M.find_canonical(tree, url, scan),
-        "published_at": M.find_published(tree, [*above, *(p.text for p in paras[:6])], scan),
+        "url": ctx.url,
+        "canonical_url": M.find_canonical(ctx.tree, ctx.url, ctx.scan),
+        "published_at": M.find_published(ctx.tree, [*above, *(p.text for p in paras[:6])], ctx.scan),
         "original_title": found.get("original_title"),
         "editor": found.get("editor"),
         "author": found.get("author") or credits.author,
-        "lang": M.detect_lang(" ".join(p.text for p in kept[:5]), tree),
+        "lang": M.detect_lang(" ".join(p.text for p in kept[:5]), ctx.tree),
     }
     story_captions = _captions_by_story(paras, stories, filtered)
     out: list[Article] = []
@@ -412,22 +502,7 @@ def extract_page(
         out.append(art)
     if not out[0].text:
         raise Drop("too_short")
-    main = _main_story(stories, page_title)
-    runner = trace.runner_up if trace is not None else runner_up(page, sel)
-    for art in out:
-        sig = C.signals(
-            page,
-            sel,
-            runner,
-            lines=art.paragraphs,
-            fallback="fallback:trafilatura" in flags,
-            revealed=bool(revealed),
-            split=len(stories) > 1,
-        )
-        art.extraction_confidence = C.score(sig)
-        if sig.agree < C.AGREE_MIN:
-            art.flags.append("net:plain_pick_differs")  # a plain density scorer reads another block
-    return out, main
+    return _Built(sel, out, _main_story(stories, ctx.page_title), stories)
 
 
 def _main_story(stories: list[Story], page_title: str | None) -> int:

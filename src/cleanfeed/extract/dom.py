@@ -164,6 +164,7 @@ class Elem:
     first: int = 0
     cap: bool = False  # figcaption or a caption-classed element (or inside one)
     end: int = 0
+    cls: str = ""  # the class attribute (repeated siblings of one class: a page's entries or posts)
 
 
 @dataclass

@@ -383,15 +383,16 @@ def linearize(
         if len(elems) >= MAX_ELEMS or len(blocks) >= MAX_WALK_BLOCKS:
             page.truncated = True  # a dump, not a page: what was read so far is plenty
             break
-        hint, cap = 0, tag == "figcaption"
+        hint, cap, cls = 0, tag == "figcaption", ""
         if attrs:
+            cls = (attrs.get("class") or "")[:_CACHE_CHARS]
             label = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
             hint, is_cap = (
                 _label_hints(label) if len(label) <= _CACHE_CHARS else _label_hints.__wrapped__(label)
             )
             cap = cap or is_cap
         owner = elems[cur]
-        elems.append(Elem(tag, cur, hint, owner.neg or hint < 0, len(blocks), cap or owner.cap))
+        elems.append(Elem(tag, cur, hint, owner.neg or hint < 0, len(blocks), cap or owner.cap, cls=cls))
         push((nid, kind, cur))
         top_id, top_kind = nid, kind
         cur = len(elems) - 1
