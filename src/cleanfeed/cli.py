@@ -27,6 +27,8 @@ from cleanfeed.log import RichProgress, is_tty, setup_logging
 from cleanfeed.models import Article, Page
 from cleanfeed.render import as_markdown, as_text
 from cleanfeed.runner import run
+from cleanfeed.scale import ScaleError
+from cleanfeed.scale.cli import add_run_flags, register_status, scaled_runner
 from cleanfeed.settings import Settings, load_settings, parse_value
 from cleanfeed.sources import describe
 from cleanfeed.state import StateLock
@@ -177,13 +179,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "dry_run": args.dry_run,
             "reset_site_profile": args.reset_site_profile,
         }
+        go = scaled_runner(args, settings) or run  # --executor: cleaning on datatrove tasks
         if is_tty() and args.log_format != "json":
             with RichProgress() as bar:
-                result = run(settings, progress=bar, **opts)
+                result = go(settings, progress=bar, **opts)
         else:
-            result = run(settings, **opts)
+            result = go(settings, **opts)
     except LockHeld as exc:
         print(f"cleanfeed: {exc}", file=sys.stderr)
+        return EXIT_TEMPFAIL
+    except ScaleError as exc:  # tasks not done: nothing written; a rerun redoes only those
+        print(f"cleanfeed: run not committed, state unchanged: {exc}", file=sys.stderr)
         return EXIT_TEMPFAIL
     except (StateError, NetworkDown, OutputError, OSError, sqlite3.Error) as exc:  # state db, disk full, ...
         return _failed(exc)
@@ -321,11 +327,13 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="forget each host's learned boilerplate lines (rule site_repeat) before this run",
             )
+            add_run_flags(p)
         else:
             p.add_argument("--urls", action="store_true", help="read feeds and sitemaps; list each page URL")
             p.add_argument("--source", metavar="NAME", help="only this source (with --urls)")
         p.set_defaults(func=func)
     register_view_commands(sub)  # explain, report
+    register_status(sub)  # scaled runs' tasks
     return parser
 
 

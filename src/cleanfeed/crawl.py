@@ -148,6 +148,10 @@ class CleanPool:
 
 
 # -- the crawl --------------------------------------------------------------------------------------------
+# A page's cleaning done elsewhere (``cleanfeed.scale``: by datatrove tasks); None: clean it here.
+Cleaned = Callable[[Item, Page], CleanResult | None]
+
+
 class Crawl:
     """One run's fetching and cleaning: ``drive()`` lists every source and handles every admitted page."""
 
@@ -174,6 +178,7 @@ class Crawl:
         self.fetch_stats: dict[str, int] = {}
         self.fetcher: Fetcher  # set by drive()
         self.cleaner: CleanPool  # set by drive()
+        self.cleaned: Cleaned | None = None
 
     async def drive(self) -> None:
         self.cleaner = CleanPool(self.s.fetch.workers)
@@ -353,7 +358,9 @@ class Crawl:
         self.tally.counts["processed"] += 1
         try:
             with self.tally.timer("clean_s"), self.pipeline.step("clean"):
-                out = await self.cleaner.clean(page, self.rules.get(item.source))
+                out = self.cleaned(item, page) if self.cleaned is not None else None
+                if out is None:
+                    out = await self.cleaner.clean(page, self.rules.get(item.source))
                 if isinstance(out, Drop):
                     raise out
         except Drop as drop:

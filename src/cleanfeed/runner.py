@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from cleanfeed.crawl import Crawl, Progress
+from cleanfeed.crawl import Cleaned, Crawl, Progress
 from cleanfeed.errors import ConfigError
 from cleanfeed.frontier import Frontier
 from cleanfeed.ledger import RUN_FOLDER, Ledger, folder_name, recover
@@ -100,10 +100,12 @@ def run(
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Progress | None = None,
     reset_site_profile: bool = False,
+    cleaned: Cleaned | None = None,
 ) -> RunResult:
     """Run every source (or only ``source``) once.
 
     ``reset_site_profile``: forget the learned per-host boilerplate (rule site_repeat) first.
+    ``cleaned``: pages already cleaned elsewhere (``cleanfeed.scale``); every other step is this run's.
     Raises ``ConfigError`` (no sources), ``LockHeld``, ``StateError`` (an unusable state database),
     ``OutputError``. ``dry_run`` does all the work but writes no output and leaves the state as it was.
     """
@@ -158,6 +160,7 @@ def run(
             deadline_at = time.monotonic() - (time.perf_counter() - t_start) + deadline if deadline else None
             frontier = Frontier(settings.fetch, limit=limit, deadline_at=deadline_at)
             job = Crawl(settings, frontier, ledger, sources=sources, transport=transport, progress=progress)
+            job.cleaned = cleaned
             log.info(
                 "run started",
                 extra={

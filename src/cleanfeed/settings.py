@@ -99,6 +99,21 @@ class RunSettings(_Strict):
     )
 
 
+class ScaleSettings(_Strict):
+    """``cleanfeed run --executor``: cleaning on datatrove tasks (``cleanfeed.scale``); flags override."""
+
+    executor: Literal["local", "ray", "slurm"] | None = Field(
+        default=None, description="None: the single-process run; local, ray or slurm: datatrove tasks"
+    )
+    tasks: int = Field(default=4, ge=1, description="shards of the files and WARC pages")
+    workers: int | None = Field(default=None, ge=1, description="tasks at once (default: all)")
+    address: str | None = Field(default=None, description="ray: the cluster to join; none starts one")
+    cpus_per_task: int = Field(default=1, ge=1)
+    partition: str | None = Field(default=None, description="slurm: the partition")
+    time: str = Field(default="02:00:00", description="slurm: time limit per task")
+    venv: Path | None = Field(default=None, description="slurm: the virtualenv the tasks activate")
+
+
 class DedupSettings(_Strict):
     enabled: bool = True
     policy: Literal["separate", "mark"] = "separate"
@@ -206,6 +221,7 @@ class Settings(_Strict):
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     run: RunSettings = Field(default_factory=RunSettings)
     dedup: DedupSettings = Field(default_factory=DedupSettings)
+    scale: ScaleSettings = Field(default_factory=ScaleSettings)
     sources: list[Source] = Field(default_factory=list)
     base_dir: Path = Field(default_factory=Path.cwd, description="folder relative paths resolve against")
 
