@@ -10,39 +10,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from cleanfeed.cli import main
-from helpers.scale_pages import config, write_corpus
-
-STREAMS = ("articles", "duplicates", "rejects", "links")
-
-
-def outputs(root: Path) -> dict[str, bytes]:
-    """Each stream of the (single) run folder, as written."""
-    folders = [p for p in (root / "out").iterdir() if p.is_dir()]
-    assert len(folders) == 1, folders
-    return {s: (folders[0] / f"{s}.jsonl").read_bytes() for s in STREAMS}
-
-
-def fresh(root: Path) -> None:
-    shutil.rmtree(root / "out", ignore_errors=True)
-    shutil.rmtree(root / "state", ignore_errors=True)
+from helpers.scale_pages import STREAMS, config, fresh, outputs, plain_run
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
     """The corpus and what a plain ``cleanfeed run`` makes of it."""
     root = tmp_path_factory.mktemp("scale")
-    write_corpus(root)
-    assert main(["run", "--config", str(config(root)), "--log-format", "json"]) == 0
-    plain = outputs(root)
-    fresh(root)
-    return root, plain
+    return root, plain_run(root)
 
 
 def records(raw: bytes) -> list[dict[str, object]]:
@@ -79,7 +60,8 @@ def test_local_executor_gives_the_plain_records(
     got = outputs(root)
     for stream in STREAMS:
         assert got[stream] == plain[stream], stream
-    assert not list((root / "state" / ".cleanfeed-scale").iterdir())  # the job is gone once committed
+    jobs = root / "state" / ".cleanfeed-scale"
+    assert not [p for p in jobs.iterdir() if p.is_dir()]  # the job is gone once committed
 
     # A rerun over unchanged input adds nothing: no task cleans, no record, no folder.
     err = scaled(root, capsys, "--executor", "local", "--tasks", "4", "--workers", "2")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import random
+import shutil
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
@@ -144,3 +145,30 @@ original = true
         encoding="utf-8",
     )
     return cfg
+
+
+STREAMS = ("articles", "duplicates", "rejects", "links")
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    """Each stream of the (single) run folder, as written."""
+    folders = [p for p in (root / "out").iterdir() if p.is_dir()]
+    assert len(folders) == 1, folders
+    return {s: (folders[0] / f"{s}.jsonl").read_bytes() for s in STREAMS}
+
+
+def fresh(root: Path) -> None:
+    """No state and no output: the next run starts from nothing."""
+    shutil.rmtree(root / "out", ignore_errors=True)
+    shutil.rmtree(root / "state", ignore_errors=True)
+
+
+def plain_run(root: Path) -> dict[str, bytes]:
+    """The corpus written under ``root`` and what a plain ``cleanfeed run`` makes of it (then cleared)."""
+    from cleanfeed.cli import main
+
+    write_corpus(root)
+    assert main(["run", "--config", str(config(root)), "--log-format", "json"]) == 0
+    plain = outputs(root)
+    fresh(root)
+    return plain

@@ -59,7 +59,7 @@ class CleanCache(PipelineStep):  # type: ignore[misc]  # datatrove ships no type
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         rules: dict[str, RuleSet | None] = {s.name: s.ruleset() for s in self.settings.sources}
         final = shard_path(self.folder, rank)
-        tmp = final.with_suffix(f".part{os.getpid()}")
+        tmp = final.with_suffix(".part")  # one task per rank at a time: the driver holds the tasks lock
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp.unlink(missing_ok=True)
         conn = sqlite3.connect(tmp, isolation_level=None)

@@ -74,28 +74,36 @@ def run_scaled(
     dry_run: bool = False,
     progress: Progress | None = None,
     launch: Callable[[list[Any], Path, ScaleOptions], None] | None = None,
+    **run_options: Any,
 ) -> ScaleResult:
-    """Clean on datatrove tasks, then run. Raises ``ScaleError`` when tasks did not finish (nothing is
-    written then), and whatever ``runner.run`` raises."""
+    """Clean on datatrove tasks, then run (``run_options``: more of ``runner.run``'s). Raises
+    ``ScaleError`` when tasks did not finish (nothing is written then), and whatever ``runner.run`` raises."""
     if opts.tasks < 1:
         raise ConfigError("--tasks", "wants 1 or more")
     sources = [settings.source(source)] if source else list(settings.sources)
     if not sources:
         raise ConfigError("sources", "the config has no [[sources]]: a run would do nothing")
-    lock = StateLock(settings.state_path)  # fail before the tasks' work if another run holds the state
-    lock.acquire()
-    lock.release()
     job = job_dir(settings, opts, source)
     local = task_settings(settings, source)
     if len(local.sources) < len(sources):
         names = ", ".join(s.name for s in sources if s.kind not in LOCAL_KINDS)
         log.warning("URL sources (%s) are fetched and cleaned by the final step, not sharded", names)
-    if local.sources:
-        (launch or launch_tasks)(pipeline(local, job), job, opts)
+    # One scaled run's tasks at a time per state (a second gets LockHeld); the run's own lock follows.
+    with StateLock(jobs_dir(settings) / "tasks"):
+        with StateLock(settings.state_path):  # fail before the tasks' work if a run holds the state
+            pass
+        if local.sources:
+            (launch or launch_tasks)(pipeline(local, job), job, opts)
     cleaned = Cleaned(job / "cleaned", opts.tasks)
     try:
         result = run(
-            settings, limit=limit, source=source, dry_run=dry_run, progress=progress, cleaned=cleaned
+            settings,
+            limit=limit,
+            source=source,
+            dry_run=dry_run,
+            progress=progress,
+            cleaned=cleaned,
+            **run_options,
         )
     finally:
         cleaned.close()
