@@ -21,10 +21,10 @@ import asyncio
 import hashlib
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
@@ -68,18 +68,31 @@ def page_of(item: Item, body: bytes) -> Page:
     )
 
 
-async def _collect(src: Source, settings: Settings, rank: int, world_size: int) -> list[Item]:
+def _iter_source(src: Source, settings: Settings) -> Iterator[Item]:
+    """``iter_source`` of a files or WARC source as a plain iterator: one item in memory at a time (a
+    task of a big WARC must not hold every record it owns)."""
+
     async def no_fetch(url: str) -> bytes | None:  # files and WARC sources never fetch
         raise RuntimeError(f"{src.name}: a {src.kind} source has no entry point to fetch ({url})")
 
-    return [it async for it in iter_source(src, settings, no_fetch) if owner(it.ident, world_size) == rank]
+    agen = cast(AsyncGenerator[Item, None], iter_source(src, settings, no_fetch))  # an async generator
+    loop = asyncio.new_event_loop()
+    try:
+        while True:
+            try:
+                yield loop.run_until_complete(agen.__anext__())
+            except StopAsyncIteration:
+                return
+    finally:
+        loop.run_until_complete(agen.aclose())
+        loop.close()
 
 
 def iter_items(settings: Settings, rank: int = 0, world_size: int = 1) -> Iterator[Item]:
     """The items of the config's files and WARC sources that task ``rank`` owns, in source order."""
     for src in settings.sources:
         if src.kind in LOCAL_KINDS:
-            yield from asyncio.run(_collect(src, settings, rank, world_size))
+            yield from (it for it in _iter_source(src, settings) if owner(it.ident, world_size) == rank)
 
 
 def _settings_for(
