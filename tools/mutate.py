@@ -124,10 +124,12 @@ AUDIT: dict[str, tuple[str, str, str, list[str]]] = {
         'return data.decode(enc, errors="replace"), enc.replace("-sig", "")',
         ["tests/test_decode.py", "tests/test_mutants_decode.py"],
     ),
+    # M4 re-planted on the rewritten is_traditional (#11 removed _MIN_COUNT): one Traditional-only
+    # character is no longer enough, the off-by-one the audit planted
     "M4": (
         "src/cleanfeed/normalize/script.py",
-        "if trad < _MIN_COUNT:",
-        "if trad <= _MIN_COUNT:",
+        "    if not trad:\n        trad = 1 if phrases.search(sample) else 0",
+        "    if trad <= 1:\n        trad = 1 if phrases.search(sample) else 0",
         ["tests/test_normalize.py", "tests/test_mutants_normalize.py"],
     ),
     "M5": (
@@ -518,6 +520,11 @@ def run_module(name: str, jobs: int, rerun: bool = True, survivors_only: bool = 
         "no_tests": no_tests,
         "total": len(status),
         "kill_rate": round(killed / checked, 3) if checked else None,
+        # fork: mutants of cached builders could not run (counted as survivors); see _config
+        "isolation": "forkserver"
+        if "forkserver" in (work / "pyproject.toml").read_text(encoding="utf-8")
+        else "fork",
+        "survivors_rerun": (work / "results-before.json").exists(),
     }
     (work / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
@@ -571,16 +578,17 @@ def render() -> str:
     for name, (files, globs, _) in MODULES.items():
         path = WORK / name / "summary.json"
         if not path.exists():
-            rows.append(f"| {name} | not run | | | | | | |")
+            rows.append(f"| {name} | not run | | | | | | | |")
             continue
         s = json.loads(path.read_text(encoding="utf-8"))
         for k in ("total", "killed", "survived", "equivalent", "no_tests"):
             tot[k] += int(s.get(k, 0))
         rate = f"{100 * s['kill_rate']:.1f}%" if s.get("kill_rate") is not None else "-"
         what = ", ".join(f.removeprefix("src/cleanfeed/") for f in files) + (" (size caps)" if globs else "")
+        how = s.get("isolation", "fork") + (", survivors rerun" if s.get("survivors_rerun") else "")
         rows.append(
             f"| {name} | {what} | {s['total']} | {s['killed']} | {s['survived']} | {s.get('equivalent', 0)} "
-            f"| {s.get('no_tests', 0)} | {rate} |"
+            f"| {s.get('no_tests', 0)} | {rate} | {how} |"
         )
     checked = tot["killed"] + tot["survived"] + tot["no_tests"]
     total_rate = f"{100 * tot['killed'] / checked:.1f}%" if checked else "-"
@@ -599,11 +607,11 @@ def render() -> str:
             "and codec-label case in a codec call, and the reasoned list `KNOWN_EQUIVALENT`). Survivors, "
             "with their diffs: `build/mutate/MODULE/survivors.txt`.",
             "",
-            "| module | mutated | mutants | killed | survived | equivalent | no test | kill rate |",
-            "|---|---|---:|---:|---:|---:|---:|---:|",
+            "| module | mutated | mutants | killed | survived | equivalent | no test | kill rate | run |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---|",
             *rows,
             f"| **all** | | {tot['total']} | {tot['killed']} | {tot['survived']} | {tot['equivalent']} "
-            f"| {tot['no_tests']} | **{total_rate}** |",
+            f"| {tot['no_tests']} | **{total_rate}** | |",
             "",
             "The audit's hand-planted mutants (#17; `python tools/mutate.py --audit`, M3 is equivalent):",
             "",
