@@ -167,3 +167,13 @@ def test_two_aligned_sentences_are_enough_in_a_short_copy_only() -> None:
     assert _two_rewritten_plus(1) == Verdict("spun", round(40 / 48, 4))
     assert _two_rewritten_plus(2) == Verdict("spun", round(40 / 56, 4))
     assert _two_rewritten_plus(3) is None
+
+
+def test_a_topic_named_in_every_sentence_does_not_align_different_stories() -> None:
+    """Topic words (人工智能 in each sentence) are left out of sentence alignment: otherwise two different
+    stories on the topic, sharing two pasted sentences, would align sentence by sentence as a rewrite."""
+    topic = "人工智能"
+    original = [topic + _run(100 + 10 * k, 104 + 10 * k) for k in range(6)]
+    other = [topic + _run(1000 + 10 * k, 1004 + 10 * k) for k in range(6)]
+    assert _v("\n".join(original[:2] + other), "\n".join(original)) is None
+    assert _v("\n".join(other), "\n".join(original)) is None
