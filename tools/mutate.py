@@ -181,7 +181,7 @@ AUDIT: dict[str, tuple[str, str, str, list[str]]] = {
 DESELECT = ["tests/test_normalize.py::test_line_count_is_preserved_for_any_input"]
 
 # mutmut's exit-code classes, as `mutmut results --all true` prints them
-KILLED = {"killed"}
+KILLED = {"killed", "timeout", "segfault", "caught by type check"}  # a hang or crash is a detection
 SURVIVED = {"survived"}
 
 
@@ -486,8 +486,9 @@ def run_module(name: str, jobs: int, rerun: bool = True, survivors_only: bool = 
         )
         log.close()
         elapsed, code = time.monotonic() - t0, proc.returncode
-    else:
-        last = json.loads((work / "summary.json").read_text(encoding="utf-8"))
+    else:  # no summary when the run was stopped part way (the rest then shows as not checked)
+        path = work / "summary.json"
+        last = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"seconds": 0, "exit": None}
         elapsed, code = last["seconds"], last["exit"]
     status = _status(work)
     if globs:  # results list every mutant generated; count only those this module runs
@@ -518,6 +519,7 @@ def run_module(name: str, jobs: int, rerun: bool = True, survivors_only: bool = 
         "survived": survived,
         "equivalent": len(equiv),
         "no_tests": no_tests,
+        "not_checked": counts.get("not checked", 0),  # a run stopped part way
         "total": len(status),
         "kill_rate": round(killed / checked, 3) if checked else None,
         # fork: mutants of cached builders could not run (counted as survivors); see _config
@@ -586,6 +588,8 @@ def render() -> str:
         rate = f"{100 * s['kill_rate']:.1f}%" if s.get("kill_rate") is not None else "-"
         what = ", ".join(f.removeprefix("src/cleanfeed/") for f in files) + (" (size caps)" if globs else "")
         how = s.get("isolation", "fork") + (", survivors rerun" if s.get("survivors_rerun") else "")
+        if s.get("not_checked"):
+            how += f", stopped: {s['not_checked']} not checked"
         rows.append(
             f"| {name} | {what} | {s['total']} | {s['killed']} | {s['survived']} | {s.get('equivalent', 0)} "
             f"| {s.get('no_tests', 0)} | {rate} | {how} |"
