@@ -48,3 +48,30 @@ def test_an_entity_encoding_a_line_break_never_adds_a_line(entity: str) -> None:
 def test_entities_are_decoded_and_lines_without_them_untouched() -> None:
     out = cleanfeed.normalize_text("这是&lt;测试&gt;&amp;结果\n没有实体的一行")
     assert out == "这是<测试>&结果\n没有实体的一行"
+
+
+def test_the_report_counts_what_each_stage_changed() -> None:
+    text, report = cleanfeed.normalize_report("這是測試&amp;內容...好的。。。真的…3．5%\u200d结束  了")
+    assert text == "这是测试&内容……好的……真的……3.5%结束 了"
+    assert report.converted
+    # punctuation: ... -> ……, 。。。 -> ……, a lone … doubled, full-width decimal point, the joiner, the
+    # doubled space: six rewrites. T->S: 這 測 試 內. Entities: the document had some.
+    assert report.counts == {"entities": 1, "t2s_chars": 4, "punct": 6}
+
+
+def test_a_plain_simplified_text_reports_nothing() -> None:
+    text, report = cleanfeed.normalize_report("这是普通的简体中文句子。")
+    assert (text, report.counts, report.converted, report.flags) == (
+        "这是普通的简体中文句子。",
+        {},
+        False,
+        [],
+    )
+
+
+def test_a_line_holding_its_own_line_break_stays_one_line() -> None:
+    from cleanfeed.normalize import normalize_lines
+
+    lines, _ = normalize_lines(["第一段文字\r后半句", "第二段文字\n后半句", "第三段"])
+    assert len(lines) == 3 and all("\n" not in ln and "\r" not in ln for ln in lines)
+    assert lines[0].startswith("第一段文字") and lines[0].endswith("后半句") and lines[2] == "第三段"

@@ -660,7 +660,7 @@ def main() -> int:
     ap.add_argument(
         "--survivors",
         action="store_true",
-        help="run the last run's survivors again against the current tests",
+        help="run the last run's survivors again against the current tests (src unchanged since)",
     )
     ap.add_argument("--doc", action="store_true", help="write the results section of docs/benchmarks.md")
     args = ap.parse_args()
