@@ -223,11 +223,6 @@ def test_a_declared_page_with_one_corrupt_byte_keeps_its_codec() -> None:
     assert "東京都は十七日" in text and text.count("\ufffd") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Hangul does not count as plausible CJK, so a truthful euc-kr declaration is refused and "
-    "the detector picks gb18030 (Korean pages come out as Chinese mojibake)",
-)
 def test_a_truthful_korean_declaration_is_used() -> None:
     ko = "서울시는 17일 신종 코로나바이러스 감염자가 새로 확인됐다고 밝혔다. 정부는 대책을 강화할 방침이다."
     text, _ = decode_html(_page('<meta charset="euc-kr">', f"<p>{ko}</p>", "뉴스").encode("euc-kr"))
@@ -254,11 +249,6 @@ def test_more_than_a_tenth_of_nul_bytes_is_binary(size: int, nuls: int, binary: 
         assert decode_html(data)[0].endswith("</p>")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a UTF-8 page with a few broken characters (6 in 5 KB) is dropped as undecodable: the "
-    "detector gives no guess for it, so the last-resort decode (up to 5% U+FFFD) is never tried",
-)
 def test_a_utf8_page_with_a_few_broken_characters_is_kept() -> None:
     news = f"{HANS}，今年前三季度全国规模以上工业增加值同比增长。"
     page = _page(body=f"<p>{news}</p>" * 30).encode()

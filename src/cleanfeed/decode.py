@@ -124,14 +124,33 @@ def _common_cjk() -> frozenset[str]:
     return frozenset(chars)
 
 
-def _plausibility(text: str) -> float:
-    """Share of non-ASCII characters that are common CJK, minus junk (U+FFFD, PUA, C1 controls)."""
+# A declared Korean or Japanese charset is judged on its own script too: Korean text is all Hangul
+# syllables, which are not Chinese, so a truthful euc-kr page would be refused and the detector would
+# read its bytes as (valid, common) GB18030 hanzi. Only declared charsets get this: undeclared pages
+# stay judged as Chinese, since GBK bytes also decode as EUC-KR Hangul.
+_CJK_PUNCT = ("\u3000", "\u303f")
+_NATIVE = {
+    "euc_kr": ("\uac00", "\ud7a3"),
+    "euc_jp": ("\u3040", "\u30ff"),
+    "iso2022_jp": ("\u3040", "\u30ff"),
+    "shift_jis": ("\u3040", "\u30ff"),
+}
+
+
+def _plausibility(text: str, native: tuple[str, str] = _CJK_PUNCT) -> float:
+    """Share of non-ASCII characters that are common CJK (or of the declared charset's ``native``
+    script), minus junk (U+FFFD, PUA, C1 controls)."""
     sample = text[:_SCORE]
     wide = [c for c in sample if c > "\x7f"]
     if not wide:
         return 0.5  # pure ASCII: any ASCII-compatible codec is as good as another
     common = _common_cjk()
-    good = sum(1 for c in wide if c in common or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef")
+    lo, hi = native
+    good = sum(
+        1
+        for c in wide
+        if c in common or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef" or lo <= c <= hi
+    )
     bad = sum(1 for c in wide if c == "\ufffd" or "\ue000" <= c <= "\uf8ff" or "\x80" <= c <= "\x9f")
     return (good - 3 * bad) / len(wide)
 
@@ -193,7 +212,7 @@ def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, st
     declared = _codec((m.group(1) or m.group(2)).decode("ascii", "ignore")) if m else None
     for enc in dict.fromkeys(e for e in (declared, _codec(header_charset)) if e and e != "utf-8"):
         text = _try(data, enc)
-        if text is not None and _plausibility(text) > 0.3:
+        if text is not None and _plausibility(text, _NATIVE.get(enc, _CJK_PUNCT)) > 0.3:
             return _clean(text), enc
     return _detect(data)
 
@@ -225,7 +244,7 @@ def _detect(data: bytes) -> tuple[str, str]:
         if score >= 0 or enc == guess:
             return _clean(data.decode(enc, errors="replace")), enc
     if guess is None:
-        raise Drop("undecodable")
+        guess = "utf-8"  # no guess at all: the web's default, kept only if few characters are lost
     try:
         text = _clean(data.decode(guess, errors="replace"))
     except (UnicodeError, LookupError, ValueError) as exc:

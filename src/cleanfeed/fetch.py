@@ -49,6 +49,9 @@ Resolver = Callable[[str, int], str]
 class _Decoder(Protocol):
     def feed(self, data: bytes) -> bytes: ...
 
+    def finish(self) -> None:
+        """Raise if the body ended before its end-of-stream marker (a cut connection, not a short page)."""
+
 
 @dataclass
 class FetchResult:
@@ -95,6 +98,9 @@ class _Identity:
             raise _TooLarge
         return data
 
+    def finish(self) -> None:
+        pass
+
 
 class _Inflate:
     """gzip/deflate with ``max_length``: output beyond the limit is never materialised."""
@@ -102,9 +108,16 @@ class _Inflate:
     def __init__(self, limit: int, wbits: int) -> None:
         self.limit, self.n, self.wbits = limit, 0, wbits
         self.d = zlib.decompressobj(wbits)
-        self.first = True
+        self.first, self.head, self.fed = True, b"", False
 
     def feed(self, data: bytes) -> bytes:
+        self.fed = self.fed or bool(data)
+        if self.first and self.wbits == 15:
+            # zlib or raw deflate is told by the 2-byte header: a shorter first chunk waits for more
+            self.head += data
+            if len(self.head) < 2:
+                return b""
+            data, self.head = self.head, b""
         try:
             out = self.d.decompress(data, self.limit - self.n + 1)
         except zlib.error:
@@ -118,13 +131,19 @@ class _Inflate:
             raise _TooLarge
         return out
 
+    def finish(self) -> None:
+        if self.fed and (self.head or not self.d.eof):
+            raise zlib.error("the compressed body ends before its end-of-stream marker")
+
 
 class _Brotli:
     def __init__(self, limit: int) -> None:
         self.limit, self.n = limit, 0
         self.d = brotli.Decompressor()
+        self.fed = False
 
     def feed(self, data: bytes) -> bytes:
+        self.fed = self.fed or bool(data)
         parts = [self.d.process(data, output_buffer_limit=self.limit - self.n + 1)]
         self.n += len(parts[0])
         while self.n <= self.limit and not self.d.can_accept_more_data():
@@ -136,6 +155,10 @@ class _Brotli:
         if self.n > self.limit:
             raise _TooLarge
         return b"".join(parts)
+
+    def finish(self) -> None:
+        if self.fed and not self.d.is_finished():
+            raise brotli.error("the compressed body ends before its end-of-stream marker")
 
 
 def _decoder(encoding: str, limit: int) -> _Decoder:
@@ -344,6 +367,7 @@ class Fetcher:
                 if raw > max_bytes:
                     raise _TooLarge
                 parts.append(dec.feed(chunk))
+            dec.finish()
         except _TooLarge:
             raise FetchError("too_large", url, f"over {max_bytes} bytes") from None
         except (zlib.error, brotli.error) as exc:
