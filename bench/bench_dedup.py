@@ -64,7 +64,8 @@ def _evaluate(folds: list[ds.Fold]) -> list[dict[str, Any]]:
                     art = Article(
                         url=f"https://copy.test/{case.case_id}", text=case.text, converted=case.converted
                     )
-                m = idx.match(art)
+                decision = idx.decide(art)
+                m = decision.match
                 row = {
                     "case": case,
                     "fold": fold.name,
@@ -75,8 +76,8 @@ def _evaluate(folds: list[ds.Fold]) -> list[dict[str, Any]]:
                 out.append(row)
                 if fold.stream:
                     rows[art.id or ""] = row
-                    idx.add(art, original=True)
-                    for link in idx.late_links(art):  # a page indexed earlier now links to this one
+                    idx.add(art, original=True, decision=decision)
+                    for link in idx.late_links(art, decision):  # a page indexed earlier now links to this one
                         rows[link.repost_id].update(pred=link.original_id, kind=link.kind, share=link.share)
             if fold.stream:
                 settle_stream(list(rows.values()))

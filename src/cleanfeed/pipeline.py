@@ -172,21 +172,27 @@ class DedupStage:
         self.index = index
 
     def decide(self, article: Article) -> tuple[Article, list[dict[str, Any]]]:
-        m = self.index.match(article)  # never the article's own id: a redone page cannot match itself
-        if m is not None:
-            article.duplicate_of = m.duplicate_of
-            article.dup_kind = m.kind
-            article.similarity = m.similarity
-            article.dup_share = m.share
-        self.index.add(article, original=article.original)
-        links: list[dict[str, Any]] = []
-        if article.original:
-            for link in self.index.late_links(article):
+        return self.decide_many([article])[0]
+
+    def decide_many(self, articles: Sequence[Article]) -> list[tuple[Article, list[dict[str, Any]]]]:
+        """``decide`` for each article in order, as one by one: ``DedupIndex.dedup_many`` matches, adds and
+        late-links them with fingerprints and postings lookups made a batch at a time."""
+        out = []
+        for article, (decision, found) in zip(articles, self.index.dedup_many(articles), strict=True):
+            m = decision.match  # never the article's own id: a redone page cannot match itself
+            if m is not None:
+                article.duplicate_of = m.duplicate_of
+                article.dup_kind = m.kind
+                article.similarity = m.similarity
+                article.dup_share = m.share
+            links: list[dict[str, Any]] = []
+            for link in found:
                 rec = dataclasses.asdict(link)
                 rec.setdefault("original_id", article.id)
                 rec["original_url"] = article.url
                 links.append(rec)
-        return article, links
+            out.append((article, links))
+        return out
 
     def process(self, article: Article) -> Article:
         """The ``Stage`` form, for a pipeline that keeps no links (late links need ``decide``)."""

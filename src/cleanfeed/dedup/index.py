@@ -2,6 +2,12 @@
 
 A query fingerprints the article, reads the postings of its keys (LSH bands, sampled 5-grams, anchors),
 ranks the documents that share the most, and verifies the best few on their canonical texts.
+
+The values flow explicitly: ``probe`` (fingerprint + postings lookup) -> ``decide`` (the ``Decision``:
+what it copies, what it claims) -> ``add`` and ``late_links`` given that decision. Called without one,
+each computes what it needs itself; nothing depends on the order of calls. ``dedup_many`` does all three
+for a batch. The index never commits a connection it was given; one it opened itself (a path) it commits
+in ``commit`` and ``close`` only.
 """
 
 from __future__ import annotations
@@ -14,12 +20,10 @@ from pathlib import Path
 from types import TracebackType
 
 import numpy as np
-import numpy.typing as npt
 
-from cleanfeed.dedup import late, store
+from cleanfeed.dedup import bulk, late, store
 from cleanfeed.dedup.fingerprint import (
     TAG_ANCHOR,
-    TAG_DIGEST,
     Fingerprint,
     Params,
     anchors,
@@ -29,19 +33,23 @@ from cleanfeed.dedup.fingerprint import (
     posting_keys,
 )
 from cleanfeed.dedup.match import Doc, Verdict, verify, without_shared_boilerplate
-from cleanfeed.dedup.postings import RARE_KEY, U64, Run, near_misses, rank
+from cleanfeed.dedup.postings import RARE_KEY, U64, near_misses, rank
 from cleanfeed.dedup.records import (
+    Decision,
+    Found,
     Link,
+    Looked,
     Match,
-    _chunks,
+    Probe,
     _Row,
+    _times,
     article_id,
     article_order,
     came_normalized,
-    stamp,
 )
 from cleanfeed.errors import ConfigError
 from cleanfeed.models import Article
+from cleanfeed.state import connect
 
 SCHEMA_VERSION = store.SCHEMA_VERSION
 _KIND_RANK = {"exact": 0, "cross_script": 1, "near": 1, "partial": 2, "spun": 3}
@@ -54,9 +62,10 @@ SECOND_PROBE_ANCHORS = 3  # anchors (numbers, Latin names) a spin must keep to b
 class DedupIndex:
     """Links each article to the original it copies; persistent and incremental.
 
-    Given a path it opens the database in WAL mode and commits after each ``add`` (every ``commit_every``
-    adds). Given a connection it never commits, so the caller can commit the index together with its own
-    state in one transaction.
+    Given a connection it never begins or commits a transaction: whoever opened the connection commits
+    the index together with its own state (the run's Ledger). Given a path it opens the database itself
+    (``state.connect``: WAL) and owns it: what is added stays in one open transaction until ``commit`` or
+    ``close`` (leaving a ``with`` block on an exception rolls it back instead).
 
     ``normalized``: True when every article given is already normalized (Simplified, pinyin-free, as
     ``clean_html`` returns it), False to always normalize, None (default) to decide per article with
@@ -71,27 +80,26 @@ class DedupIndex:
         posting_cap: int = 16,
         max_candidates: int = 24,
         min_shared_keys: int = 2,
-        commit_every: int = 1,
         normalized: bool | None = None,
     ) -> None:
         if isinstance(path_or_conn, sqlite3.Connection):
             self.conn, self._owns = path_or_conn, False
         else:
-            self.conn = sqlite3.connect(str(path_or_conn), isolation_level=None, timeout=30)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self._owns = True
+            self.conn, self._owns = connect(Path(path_or_conn)), True
         self.posting_cap = posting_cap
         self.max_candidates = max_candidates
         self.min_shared_keys = min_shared_keys
-        self.commit_every = max(1, commit_every)
         self.normalized = normalized
-        self._pending = 0
         self._closed = False
+        # Bumped whenever an indexed row changes (a late link, an upgrade to original): a batch's lookups,
+        # which read candidate rows, are made again after it (``dedup_many``).
+        self.rows_changed = 0
         try:
             self.conn.executescript(store.SCHEMA) if self._owns else self._create_in_transaction()
             self.params = self._load_params(params or Params())
             self._uuid = store.index_uuid(self.conn)
+            if self._owns:  # opening creates or migrates the tables: the opener commits that much
+                self.commit()
             self._stop = {int(k) for (k,) in self.conn.execute("SELECT key FROM dedup_stop")}
             self._recently_stopped: set[int] = set()
             self._postings = store.open_postings(self.conn, self._stop_array(), self._uuid)
@@ -99,13 +107,6 @@ class DedupIndex:
             if self._owns:
                 self.conn.close()
             raise
-        self._last: tuple[str, str, Fingerprint, tuple[Match, int, bool] | None] | None = None
-        # Originals that matched an indexed original published after them (see ``_precedes``): the
-        # ``late_links`` call after their ``add`` relinks that one, and its copies, to them.
-        self._claims: dict[str, Match] = {}
-        self._ready: dict[str, tuple[str, Fingerprint]] = {}  # batch fingerprints by article id
-        # Postings per query key from the last ``match``: ``add`` of the same article reuses them.
-        self._last_counts: tuple[str, U64, npt.NDArray[np.int64]] | None = None
 
     # -- setup --------------------------------------------------------------------------------------------
     def _create_in_transaction(self) -> None:
@@ -118,8 +119,8 @@ class DedupIndex:
         stored = dict(self.conn.execute("SELECT k, v FROM dedup_meta").fetchall())
         if not stored:
             rows = [(k, str(v)) for k, v in asdict(wanted).items()] + [("schema", SCHEMA_VERSION)]
+            self._begin()
             self.conn.executemany("INSERT INTO dedup_meta (k, v) VALUES (?, ?)", rows)
-            self._maybe_commit(force=True)
             return wanted
         if stored.get("schema") not in ("1", "2", SCHEMA_VERSION):
             raise ConfigError(
@@ -132,7 +133,6 @@ class DedupIndex:
             if stored["schema"] == "1":
                 store.migrate_v1(self.conn, lambda canon: self._keys_of(canon, params))
             store.migrate_v2(self.conn)
-            self._maybe_commit(force=True)
         return params
 
     @staticmethod
@@ -140,28 +140,34 @@ class DedupIndex:
         """All posting keys of an indexed text (its canonical form fingerprints to the same keys)."""
         return posting_keys(fingerprint(canon, params=params, normalized=True))
 
-    def _maybe_commit(self, force: bool = False) -> None:
-        if not self._owns:
-            return
-        self._pending += 1
-        if (force or self._pending >= self.commit_every) and self.conn.in_transaction:
-            self.conn.execute("COMMIT")
-            self._pending = 0
-
     def _stop_array(self) -> U64:
         return np.fromiter(self._stop, dtype=np.int64, count=len(self._stop)).view(np.uint64)
 
     def _begin(self) -> None:
+        """Before a write: open the transaction of an index that owns its connection (a borrowed one is
+        the caller's to open)."""
         if self._owns and not self.conn.in_transaction:
             self.conn.execute("BEGIN")
 
     # -- lifecycle ----------------------------------------------------------------------------------------
+    def commit(self) -> None:
+        """Commit what was written since the last commit, for an index opened on a path.
+
+        An index given a connection does not own it: that connection's owner commits, and calling this
+        is an error (a commit here would also commit the owner's half-done work).
+        """
+        if not self._owns:
+            raise RuntimeError("the dedup index was given its connection: commit it where it was opened")
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+
     def close(self) -> None:
+        """Commit (an index that owns its connection), save the postings snapshot, close what it opened."""
         if self._closed:
             return
         self._closed = True
-        if self._owns and self.conn.in_transaction:
-            self.conn.execute("COMMIT")
+        if self._owns:
+            self.commit()
         self.checkpoint()
         if self._owns:
             self.conn.close()
@@ -180,103 +186,116 @@ class DedupIndex:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if exc_type is not None and self._owns and not self._closed and self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")  # half a load is not committed as if it were all of it
         self.close()
 
     def __len__(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM dedup_docs").fetchone()[0])
 
-    # -- fingerprints -------------------------------------------------------------------------------------
-    def _fingerprint(self, article: Article) -> tuple[str, Fingerprint]:
-        aid = article_id(article)
-        last = self._last
-        if last is not None and last[0] == aid and last[1] == article.text:
-            return aid, last[2]
-        ready = self._ready.pop(aid, None)
-        if ready is not None and ready[0] == article.text:
-            fp = ready[1]
-        else:
-            trusted = self._trusted(article)
-            fp = fingerprint(
-                article.text, converted=article.converted, params=self.params, normalized=trusted
-            )
-        self._last = (aid, article.text, fp, None)
-        return aid, fp
-
+    # -- fingerprints and probes --------------------------------------------------------------------------
     def _trusted(self, article: Article) -> bool:
         return came_normalized(article) if self.normalized is None else self.normalized
 
-    def _prepare(self, articles: Sequence[Article]) -> None:
-        """Fingerprint a batch at once (``fingerprint_many``) for the ``match``/``add`` calls that follow."""
-        self._ready.clear()
+    def _fingerprint(self, article: Article) -> Fingerprint:
+        trusted = self._trusted(article)
+        return fingerprint(article.text, converted=article.converted, params=self.params, normalized=trusted)
+
+    def fingerprints(self, articles: Sequence[Article]) -> list[Fingerprint]:
+        """Fingerprints of a batch at once (``fingerprint_many``), in order."""
+        out: list[Fingerprint | None] = [None] * len(articles)
         for trusted in (True, False):
-            group = [a for a in articles if self._trusted(a) == trusted]
-            if not group:
+            at = [i for i, a in enumerate(articles) if self._trusted(a) == trusted]
+            if not at:
                 continue
             fps = fingerprint_many(
-                [a.text for a in group],
-                converted=[a.converted for a in group],
+                [articles[i].text for i in at],
+                converted=[articles[i].converted for i in at],
                 params=self.params,
                 normalized=trusted,
             )
-            for art, fp in zip(group, fps, strict=True):
-                self._ready[article_id(art)] = (art.text, fp)
+            for i, fp in zip(at, fps, strict=True):
+                out[i] = fp
+        return [fp for fp in out if fp is not None]
+
+    def probe(self, article: Article) -> Probe:
+        """The article's fingerprint and postings lookup against the index as it stands."""
+        fp = self._fingerprint(article)
+        return Probe(article_id(article), article.text, fp, self._lookup_many([fp])[0])
+
+    def probe_many(self, articles: Sequence[Article]) -> list[Probe]:
+        """``probe`` for a batch: fingerprints and one postings lookup for all of them."""
+        if len(articles) == 1:  # the batch bookkeeping would cost a single text more than it saves
+            return [self.probe(articles[0])]
+        fps = self.fingerprints(articles)
+        looked = self._lookup_many(fps)
+        return [Probe(article_id(a), a.text, fp, lk) for a, fp, lk in zip(articles, fps, looked, strict=True)]
+
+    def _probe_of(self, article: Article, probe: Probe | None) -> Probe:
+        if probe is None:
+            return self.probe(article)
+        if probe.id != article_id(article) or probe.text != article.text:
+            raise ValueError(f"the probe of {probe.id} was given with article {article_id(article)}")
+        return probe
 
     # -- matching -----------------------------------------------------------------------------------------
-    def match(self, article: Article) -> Match | None:
-        """The original this article copies (originals first, then earlier copies), or None.
+    def decide(self, article: Article, probe: Probe | None = None) -> Decision:
+        """What this article copies (originals first, then earlier copies), given its probe or not.
 
         An article from an original source is matched against originals only: earlier reposts of it are
-        not what it copies; ``late_links`` claims them once it is added.
+        not what it copies; its ``late_links`` claim them once it is added. An original that precedes
+        the near-identical original it matched (``_precedes``) copies nothing: it ``claims`` that one.
         """
-        aid, fp = self._fingerprint(article)
-        found = self._match_fp(aid, fp, originals_only=article.original)
+        probe = self._probe_of(article, probe)
+        looked = probe.looked if probe.looked is not None else self._lookup(probe.fp)
+        found = self._match_fp(probe.id, probe.fp, looked, originals_only=article.original)
         if found is not None and self._precedes(article, found):
-            self._claims[aid] = found[0]
-            found = None
-        self._last = (aid, article.text, fp, found)
-        return found[0] if found else None
+            return Decision(probe, None, found.match)
+        return Decision(probe, found)
 
-    def _precedes(self, article: Article, found: tuple[Match, int, bool]) -> bool:
+    def match(self, article: Article, probe: Probe | None = None) -> Match | None:
+        """The original this article copies, or None (``decide(...).match``)."""
+        return self.decide(article, probe).match
+
+    def _precedes(self, article: Article, found: Found) -> bool:
         """Whether an original article comes before the near-identical original it matched (earlier
         published, then fetched, then smaller URL: ``records.order_key``). Then it is the original, and
         the one indexed first becomes its copy: which arrived first in a run decides nothing."""
-        if not article.original or not found[2] or found[0].kind not in _COPY_KINDS:
+        if not article.original or not found.to_original or found.match.kind not in _COPY_KINDS:
             return False
-        rows = self._rows("SELECT {cols} FROM dedup_docs WHERE doc = ?", (found[1],))
+        rows = self._rows("SELECT {cols} FROM dedup_docs WHERE doc = ?", (found.doc,))
         # One linked to a story of its own (a spin or partial copy of a third original) keeps its place.
         return bool(rows) and not rows[0].link_original and article_order(article) < rows[0].order()
 
     def match_many(self, articles: Sequence[Article], *, batch: int = 256) -> list[Match | None]:
         """``match`` for each article, against the index as it stands (none of them is added).
 
-        The fingerprints are computed a batch at a time, which takes most of the per-document cost away.
+        The fingerprints and the postings lookups are done a batch at a time, which takes most of the
+        per-document cost away.
         """
         out: list[Match | None] = []
         for i in range(0, len(articles), batch):
             chunk = articles[i : i + batch]
-            self._prepare(chunk)
-            fps = [self._fingerprint(a) for a in chunk]
-            for art, (aid, fp), looked in zip(
-                chunk, fps, self._lookup_many([f for _, f in fps]), strict=True
-            ):
-                found = self._match_fp(aid, fp, originals_only=art.original, looked=looked)
-                if found is not None and self._precedes(art, found):
-                    found = None
-                self._last = (aid, art.text, fp, found)
-                out.append(found[0] if found else None)
-        self._ready.clear()
+            for art, probe in zip(chunk, self.probe_many(chunk), strict=True):
+                out.append(self.decide(art, probe).match)
         return out
 
-    def _match_fp(
-        self,
-        aid: str,
-        fp: Fingerprint,
-        originals_only: bool = False,
-        looked: tuple[list[int], list[_Row], list[int]] | None = None,
-    ) -> tuple[Match, int, bool] | None:
+    def dedup_many(
+        self, articles: Sequence[Article], *, batch: int = 256
+    ) -> list[tuple[Decision, list[Link]]]:
+        """Decide, ``add`` (as ``article.original`` says) and, for originals, ``late_links``, for each
+        article in order, as one by one: each is matched against the index with the ones before it.
+
+        Fingerprints and lookups are made a batch at a time; an article whose keys an earlier one of the
+        batch posted or stopped, or any after an indexed row changed, is looked up again, so the decisions
+        are those of the one-by-one calls.
+        """
+        return bulk.dedup_many(self, articles, batch=batch)
+
+    def _match_fp(self, aid: str, fp: Fingerprint, looked: Looked, *, originals_only: bool) -> Found | None:
         if not fp.length:
             return None
-        same, cand_rows, second = looked if looked is not None else self._lookup(fp)
+        same, cand_rows, second = looked.same, looked.rows, looked.second
         exact_rows = []
         if same:  # documents holding the digest's key: those with the same digest are exact copies
             marks = ",".join("?" * len(same))
@@ -289,7 +308,7 @@ class DedupIndex:
             kind = "cross_script" if fp.converted or row.converted else "exact"
             if row.original:
                 return self._to_root(query, fp, row, Verdict(kind, 1.0))
-            exact = (self._result(row, Verdict(kind, 1.0)), row.doc, row.original)
+            exact = Found(self._result(row, Verdict(kind, 1.0)), row.doc, row.original)
         cands = [r for r in cand_rows if r.id != aid]
         # Originals first: a copy of a copy links to the original when the original verifies on its own;
         # only then to an identical earlier copy, then to the first earlier copy it repeats.
@@ -316,7 +335,7 @@ class DedupIndex:
 
     def _second_probe(
         self, query: Doc, fp: Fingerprint, aid: str, docs: list[int], *, originals_only: bool
-    ) -> tuple[Match, int, bool] | None:
+    ) -> Found | None:
         """A heavy spin keeps the numbers and names (anchors) but few 5-grams: it may share too few keys
         for the first probe (most of its anchors are common enough to be stopped). Documents sharing a rare
         anchor key are compared on their whole anchor sets, which costs a row read and a regex, and
@@ -344,7 +363,7 @@ class DedupIndex:
                 best = (rank, row, v)
         return self._to_root(query, fp, best[1], best[2]) if best is not None else None
 
-    def _to_root(self, query: Doc, fp: Fingerprint, row: _Row, v: Verdict) -> tuple[Match, int, bool]:
+    def _to_root(self, query: Doc, fp: Fingerprint, row: _Row, v: Verdict) -> Found:
         """The match, moved from an original that is a near-identical copy of an earlier one to that one.
 
         Kind and similarity are measured against the root when the copy verifies against it; otherwise
@@ -363,7 +382,7 @@ class DedupIndex:
                 v = found
         if v.kind in ("near", "exact") and (fp.converted or root.converted):
             v = Verdict("cross_script", v.similarity, v.share)
-        return self._result(root, v), root.doc, root.original
+        return Found(self._result(root, v), root.doc, root.original)
 
     @staticmethod
     def _result(row: _Row, v: Verdict) -> Match:
@@ -381,18 +400,11 @@ class DedupIndex:
         """The digest's key, the band keys, then the other keys that are not stopped."""
         return np.array(posting_keys(fp, self._stop), dtype=np.int64).view(np.uint64)
 
-    def _candidates(self, fp: Fingerprint, limit: int | None = None) -> list[_Row]:
-        return self._lookup(fp, limit)[1]
-
-    def _lookup(self, fp: Fingerprint, limit: int | None = None) -> tuple[list[int], list[_Row], list[int]]:
-        """(documents holding the digest's key, candidate rows best first, second-probe documents: see
-        ``_second_probe``) from one postings lookup."""
+    def _lookup(self, fp: Fingerprint, limit: int | None = None) -> Looked:
         return self._lookup_many([fp], limit)[0]
 
-    def _lookup_many(
-        self, fps: Sequence[Fingerprint], limit: int | None = None
-    ) -> list[tuple[list[int], list[_Row], list[int]]]:
-        """``_lookup`` for a batch: one postings lookup and one ranking for all of their keys."""
+    def _lookup_many(self, fps: Sequence[Fingerprint], limit: int | None = None) -> list[Looked]:
+        """One postings lookup and one ranking for the keys of a batch: each document's ``Looked``."""
         # Every document's keys in one array: digest, bands, then the keys that are not stopped. Only keys
         # stopped in this session can still have postings in memory (see ``store.open_postings``): the
         # others find nothing, so a small set is checked instead of every stopped key.
@@ -409,14 +421,16 @@ class DedupIndex:
         owner = np.repeat(np.arange(len(fps)), sizes)
         qi, docs = self._postings.lookup(q)
         per_key = np.bincount(qi, minlength=len(q))
-        if len(fps) == 1:  # ``add`` of the same article reuses the counts
-            self._last_counts = (fps[0].canon, q, per_key)
         digest = np.zeros(len(q), dtype=bool)
         digest[first] = True
-        out: list[tuple[list[int], list[_Row], list[int]]] = [([], [], []) for _ in fps]
+        # Each document's keys and their counts (views: zeroed below when stopped), for its ``add``.
+        out = [
+            Looked([], [], [], q[f : f + n], per_key[f : f + n])
+            for f, n in zip(first.tolist(), counts, strict=True)
+        ]
         if per_key[first].any():
             for i, d in zip(owner[qi[digest[qi]]].tolist(), docs[digest[qi]].tolist(), strict=True):
-                out[i][0].append(d)
+                out[i].same.append(d)
         common = (per_key > self.posting_cap) & ~digest  # exact copies are never too many to find
         if common.any():  # seen in too many documents to say anything: never looked up again
             for key in set(q[common].view(np.int64).tolist()):
@@ -440,9 +454,9 @@ class DedupIndex:
             for d, n in best:
                 if d in found:
                     found[d].distinct = n
-                    out[i][1].append(found[d])
+                    out[i].rows.append(found[d])
         for i, ds in spins.items():
-            out[i][2].extend(ds)
+            out[i].second.extend(ds)
         return out
 
     def _add_stop(self, key: int) -> None:
@@ -453,122 +467,50 @@ class DedupIndex:
         self.conn.execute("INSERT OR IGNORE INTO dedup_stop (key) VALUES (?)", (key,))
 
     # -- adding -------------------------------------------------------------------------------------------
-    def add(self, article: Article, original: bool) -> None:
-        """Index an article. Non-originals are indexed too, so a repost of a repost finds the first copy."""
-        aid, fp = self._fingerprint(article)
-        last = self._last
-        found = last[3] if last is not None and last[0] == aid else None
+    def add(self, article: Article, original: bool, decision: Decision | None = None) -> None:
+        """Index an article, linked to what ``decision`` says it copies (decided now when not given).
+
+        Non-originals are indexed too, so a repost of a repost finds the first copy.
+        """
+        d = decision if decision is not None else self.decide(article)
+        self._probe_of(article, d.probe)
         self._begin()
-        self._insert(aid, article.url, fp, original, found, times=_times(article))
-        self._maybe_commit()
+        self._insert(d.probe, article, original, d.found)
 
     def add_many(self, articles: Iterable[Article], original: bool, *, match: bool = False) -> int:
-        """Bulk load (one transaction when the index owns its connection); returns the number added."""
-        n = 0
-        self._begin()
-        for chunk in _chunks(articles, 256):
-            self._prepare(chunk)
-            for art in chunk:
-                if match:
-                    self.match(art)
-                aid, fp = self._fingerprint(art)
-                last = self._last
-                found = last[3] if last and last[0] == aid else None
-                self._insert(aid, art.url, fp, original, found, times=_times(art))
-                n += 1
-        self._ready.clear()
-        if self._owns and self.conn.in_transaction:
-            self.conn.execute("COMMIT")
-            self._pending = 0
-        return n
+        """Bulk load, linked to what each copies when ``match``; returns the number added."""
+        return bulk.add_many(self, articles, original, match=match)
 
     def bulk_load(self, items: Iterable[tuple[str, str | None, Fingerprint]], original: bool) -> int:
-        """Index precomputed fingerprints ``(id, url, fp)`` without matching: a fast initial build.
+        """Index precomputed fingerprints ``(id, url, fp)`` without matching: a fast initial build."""
+        return bulk.bulk_load(self, items, original)
 
-        Rows are inserted in one transaction with the digest index rebuilt after them instead of updated a
-        row at a time; the new postings are sorted once and keys held by more than ``posting_cap``
-        documents go to the stop list (what ``prune`` does).
-        """
-        n = 0
-        docs: list[int] = []
-        digests: list[int] = []
-        blobs: list[bytes] = []
-        insert = (
-            "INSERT OR IGNORE INTO dedup_docs (id, url, original, digest, converted, canon)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
-        )
-        self._begin()
-        self.conn.execute("DROP INDEX IF EXISTS dedup_docs_digest")
-        for aid, url, fp in items:
-            blob = store.keys_blob(posting_keys(fp))
-            canon = zlib.compress(fp.canon.encode("utf-8"), 1)
-            row = (aid, url, int(original), fp.digest, int(fp.converted), canon)
-            cur = self.conn.execute(insert, row)
-            if not cur.rowcount:
-                continue
-            docs.append(cur.lastrowid or 0)
-            self.conn.execute("INSERT INTO dedup_doc_keys (doc, keys) VALUES (?, ?)", (docs[-1], blob))
-            digests.append(fp.digest)
-            blobs.append(blob)
-            n += 1
-        self.conn.execute("CREATE INDEX IF NOT EXISTS dedup_docs_digest ON dedup_docs (digest)")
-        if n:
-            keys: U64 = np.frombuffer(b"".join(blobs), dtype="<i8").view(np.uint64)
-            per_doc = np.array([len(b) // 8 for b in blobs], dtype=np.int64)
-            doc_ids = np.repeat(np.array(docs, dtype=np.int32), per_doc)
-            run = Run.build(keys, doc_ids).without(self._stop_array())
-            self._postings.flush()
-            self._postings.recent = self._postings.recent.merge(run)
-            self._postings.note(docs[-1], digests[-1])
-            self._stop_common()
-        if self._owns and self.conn.in_transaction:
-            self.conn.execute("COMMIT")
-            self._pending = 0
-        return n
-
-    def _stop_common(self) -> int:
-        """Stop every key with more than ``posting_cap`` postings; returns how many."""
-        self._postings.compact(self._stop_array())
-        keys, counts = self._postings.main.key_counts()
-        common = keys[(counts > self.posting_cap) & ((keys & _TAG_BITS) != TAG_DIGEST)]
-        stopped: list[int] = common.view(np.int64).tolist()
-        self._begin()
-        self.conn.executemany("INSERT OR IGNORE INTO dedup_stop (key) VALUES (?)", ((k,) for k in stopped))
-        self._stop.update(stopped)
-        if stopped:
-            self._postings.main = self._postings.main.without(common)
-        return len(stopped)
-
-    def _insert(
-        self,
-        aid: str,
-        url: str | None,
-        fp: Fingerprint,
-        original: bool,
-        found: tuple[Match, int, bool] | None,
-        *,
-        times: tuple[str | None, str | None] = (None, None),
-    ) -> None:
+    def _insert(self, probe: Probe, article: Article, original: bool, found: Found | None) -> U64:
+        """Insert the row and its postings; returns the keys posted (none for a re-added article)."""
+        aid, fp, url = probe.id, probe.fp, article.url
         had = self.conn.execute("SELECT doc, original FROM dedup_docs WHERE id = ?", (aid,)).fetchone()
         if had is not None:  # re-added (a redone page): keep the first entry, upgrade to original if needed
             if original and not had[1]:
                 self.conn.execute("UPDATE dedup_docs SET original = 1 WHERE doc = ?", (had[0],))
-            return
+                self.rows_changed += 1
+            return np.zeros(0, dtype=np.uint64)
         link_doc, link_orig, kind, sim = (
-            (found[1], int(found[2]), found[0].kind, found[0].similarity) if found else (None, 0, None, None)
+            (found.doc, int(found.to_original), found.match.kind, found.match.similarity)
+            if found
+            else (None, 0, None, None)
         )
         # A plain copy adds no text: whatever matches it matches what it copies. No postings of its own.
-        plain = not original and found is not None and found[0].kind in _COPY_KINDS
+        plain = not original and found is not None and found.match.kind in _COPY_KINDS
         if plain:  # its digest only: exact copies of it are still found
             q = np.array([digest_key(fp.digest)], dtype=np.int64).view(np.uint64)
         else:
-            q = self._postings_to_add(fp)
+            q = self._postings_to_add(fp, probe.looked)
             if found is not None and not original:
                 # A spun or partial copy posts only the keys its source does not hold: the next copy of
                 # the story finds the source through them, and a story copied many times does not push
                 # its own keys past ``posting_cap``.
                 row = self.conn.execute(
-                    "SELECT keys FROM dedup_doc_keys WHERE doc = ?", (found[1],)
+                    "SELECT keys FROM dedup_doc_keys WHERE doc = ?", (found.doc,)
                 ).fetchone()
                 if row is not None:
                     src = np.frombuffer(row[0], dtype="<u8")
@@ -587,7 +529,7 @@ class DedupIndex:
                 kind,
                 sim,
                 zlib.compress(fp.canon.encode("utf-8"), 1),
-                *times,
+                *_times(article),
             ),
         )
         doc = cur.lastrowid or 0
@@ -596,12 +538,14 @@ class DedupIndex:
                 "INSERT INTO dedup_doc_keys (doc, keys) VALUES (?, ?)", (doc, q.astype("<u8").tobytes())
             )
         self._postings.add(doc, fp.digest, q)
+        return q
 
-    def _postings_to_add(self, fp: Fingerprint) -> U64:
-        """The article's keys minus those that would exceed ``posting_cap`` with it (now stopped)."""
-        last = self._last_counts
-        if last is not None and last[0] == fp.canon:  # counted by the ``match`` of this same article
-            q, counts = last[1], last[2]
+    def _postings_to_add(self, fp: Fingerprint, looked: Looked | None) -> U64:
+        """The article's keys minus those that would exceed ``posting_cap`` with it (now stopped).
+
+        ``looked``: the article's own lookup, whose counts are still those of the index (its probe)."""
+        if looked is not None:
+            q, counts = looked.keys, looked.counts
             fresh = np.fromiter((k not in self._stop for k in q.view(np.int64).tolist()), bool, len(q))
             q, counts = q[fresh], counts[fresh]
         else:
@@ -614,19 +558,15 @@ class DedupIndex:
         return q[~full]
 
     # -- late originals -----------------------------------------------------------------------------------
-    def late_links(self, original_article: Article) -> list[Link]:
+    def late_links(self, original_article: Article, decision: Decision | None = None) -> list[Link]:
         """Reposts indexed before this original arrived (and not linked to an original yet) that copy it,
-        and the original it precedes with what was linked to it (see ``late``). Each is reported once."""
-        return late.late_links(self, original_article)
+        and the original it precedes with what was linked to it (``decision.claims``; decided now when no
+        decision is given), after its ``add``. Each is reported once (see ``late``)."""
+        d = decision if decision is not None else self.decide(original_article)
+        self._probe_of(original_article, d.probe)
+        return late.late_links(self, original_article, d.probe.fp, d.claims)
 
     # -- maintenance --------------------------------------------------------------------------------------
     def prune(self) -> int:
         """Move keys with more than ``posting_cap`` postings to the stop list (after a bulk load)."""
-        n = self._stop_common()
-        if self._owns and self.conn.in_transaction:
-            self.conn.execute("COMMIT")
-        return n
-
-
-def _times(article: Article) -> tuple[str | None, str | None]:
-    return stamp(article.published_at), stamp(article.fetched_at)
+        return bulk.stop_common(self)

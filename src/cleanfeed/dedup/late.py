@@ -8,32 +8,36 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cleanfeed.dedup.fingerprint import Fingerprint
 from cleanfeed.dedup.match import Doc, Verdict, verify
-from cleanfeed.dedup.records import Link, Match
+from cleanfeed.dedup.records import Link, Match, article_id
 from cleanfeed.models import Article
 
 if TYPE_CHECKING:
     from cleanfeed.dedup.index import DedupIndex
 
 
-def late_links(self: DedupIndex, original_article: Article) -> list[Link]:
-    """Reposts indexed before this original arrived (and not linked to an original yet) that copy it.
+def late_links(
+    self: DedupIndex, original_article: Article, fp: Fingerprint, claimed: Match | None
+) -> list[Link]:
+    """Reposts indexed before this original arrived (and not linked to an original yet) that copy it;
+    first, the near-identical original it precedes (``claimed``) and what was linked to that one.
 
     They are marked as linked, so each is reported once.
     """
-    aid, fp = self._fingerprint(original_article)
     if not fp.length:
         return []
+    aid = article_id(original_article)
     me = self.conn.execute("SELECT doc FROM dedup_docs WHERE id = ?", (aid,)).fetchone()
     my_doc = me[0] if me else None
     target = original_article.url or aid
     orig = Doc.of(fp)
-    claimed = self._claims.pop(aid, None)
     if claimed is not None and my_doc is not None:
         self._begin()
         links = _claim(self, claimed, my_doc, (target, aid), orig)
-        return links + late_links(self, original_article)
-    rows = {r.doc: r for r in self._candidates(fp, limit=4 * self.max_candidates)}
+        self.rows_changed += 1
+        return links + late_links(self, original_article, fp, None)
+    rows = {r.doc: r for r in self._lookup(fp, limit=4 * self.max_candidates).rows}
     for r in self._rows("SELECT {cols} FROM dedup_docs WHERE digest = ?", (fp.digest,)):
         rows[r.doc] = r
     # Copies of those copies (indexed without postings of their own).
@@ -75,7 +79,8 @@ def late_links(self: DedupIndex, original_article: Article) -> list[Link]:
             (my_doc, v.kind, v.similarity, row.doc),
         )
         links.append(Link(row.id, row.url, target, aid, v.kind, v.similarity, v.share))
-    self._maybe_commit()
+    if links:
+        self.rows_changed += 1
     return links
 
 

@@ -7,6 +7,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+import numpy as np
+import numpy.typing as npt
+
+from cleanfeed.dedup.fingerprint import U64, Fingerprint
 from cleanfeed.dedup.match import Doc
 from cleanfeed.models import Article, content_hash, stable_id
 
@@ -57,6 +61,55 @@ class _Row:
         return order_key(self.published_at, self.fetched_at, self.url or self.id)
 
 
+@dataclass(frozen=True, slots=True)
+class Looked:
+    """One postings lookup of a query: what its candidates are, and the counts ``add`` reuses."""
+
+    same: list[int]  # documents holding the digest's key (exact copies among them)
+    rows: list[_Row]  # candidates, best first
+    second: list[int]  # second-probe documents: rare anchor keys only (``DedupIndex._second_probe``)
+    keys: U64  # the query's keys as looked up, and each one's postings before this query
+    counts: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Probe:
+    """An article's fingerprint and its postings lookup against the index as it stood then.
+
+    ``DedupIndex.probe`` makes one; ``match``, ``add`` and ``late_links`` take it instead of computing
+    it again. A probe is only good until the index changes in a way that concerns it (``dedup_many``
+    looks up again when an article before it in the batch did).
+    """
+
+    id: str
+    text: str
+    fp: Fingerprint
+    looked: Looked | None  # None: not looked up (a bulk load that does not match)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What an article copies, as the index keeps it: the match, the document, whether an original."""
+
+    match: Match
+    doc: int
+    to_original: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The dedup decision on one article: what it copies (``found``), and the near-identical original
+    indexed earlier that it precedes by ``order_key`` (``claims``; its ``late_links`` relink that one)."""
+
+    probe: Probe
+    found: Found | None = None
+    claims: Match | None = None
+
+    @property
+    def match(self) -> Match | None:
+        return self.found.match if self.found is not None else None
+
+
 def stamp(when: datetime | None) -> str | None:
     """A time as UTC ISO 8601 text of fixed width, so text order is time order (naive times are UTC)."""
     if when is None:
@@ -71,6 +124,10 @@ def order_key(published_at: str | None, fetched_at: str | None, url: str) -> tup
     fetched, then the smaller URL (a missing time sorts last). A property of the two documents, not of
     the order a run met them in, so two runs of the same input, or a sharded one, choose alike."""
     return (published_at is None, published_at or "", fetched_at is None, fetched_at or "", url)
+
+
+def _times(article: Article) -> tuple[str | None, str | None]:
+    return stamp(article.published_at), stamp(article.fetched_at)
 
 
 def article_order(article: Article) -> tuple[bool, str, bool, str, str]:
