@@ -548,6 +548,7 @@ if __name__ == "__main__":
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--sizes", type=int, nargs="*")
     ap.add_argument("--speed-only", action="store_true", help="skip the quality section")
+    ap.add_argument("--quality-only", action="store_true", help="only the quality section")
     ap.add_argument(
         "--keep", action="store_true", help="keep the built indexes in bench/_work and reuse them"
     )
@@ -560,12 +561,17 @@ if __name__ == "__main__":
         work: Path
         quick: bool
 
-    shared = ROOT.parent / "shared"
+    # ../shared beside a clone, ../../shared beside a worktree (/work/wt/NAME)
+    shared = next((p / "shared" for p in ROOT.parents[:2] if (p / "shared").is_dir()), ROOT.parent / "shared")
     work = ROOT / "bench" / "_work"
     work.mkdir(parents=True, exist_ok=True)
+    ctx = _Ctx(ROOT, shared if shared.is_dir() else None, work, args.quick)
+    if args.quality_only:
+        print("\n".join(quality_section(ctx)))
+        raise SystemExit(0)
     print(
         run(
-            _Ctx(ROOT, shared if shared.is_dir() else None, work, args.quick),
+            ctx,
             args.sizes,
             args.keep,
             not args.speed_only,
