@@ -21,6 +21,7 @@ from types import TracebackType
 
 import numpy as np
 
+from cleanfeed.db import connect
 from cleanfeed.dedup import bulk, late, store
 from cleanfeed.dedup.fingerprint import (
     TAG_ANCHOR,
@@ -49,7 +50,6 @@ from cleanfeed.dedup.records import (
 )
 from cleanfeed.errors import ConfigError
 from cleanfeed.models import Article
-from cleanfeed.state import connect
 
 SCHEMA_VERSION = store.SCHEMA_VERSION
 _KIND_RANK = {"exact": 0, "cross_script": 1, "near": 1, "partial": 2, "spun": 3}
@@ -64,7 +64,7 @@ class DedupIndex:
 
     Given a connection it never begins or commits a transaction: whoever opened the connection commits
     the index together with its own state (the run's Ledger). Given a path it opens the database itself
-    (``state.connect``: WAL) and owns it: what is added stays in one open transaction until ``commit`` or
+    (``db.connect``: WAL) and owns it: what is added stays in one open transaction until ``commit`` or
     ``close`` (leaving a ``with`` block on an exception rolls it back instead).
 
     ``normalized``: True when every article given is already normalized (Simplified, pinyin-free, as
