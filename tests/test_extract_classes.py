@@ -263,3 +263,31 @@ def test_hard_wrapped_prose_stays() -> None:
     body += "</div></div>"
     art = cleanfeed.clean_html(_page(body))
     assert _has_body(art.text)
+
+
+# ---------------------------------------------------------------- in-container notices of modern templates
+
+
+def test_repost_notice_follow_promo_date_header_and_tip_prompt_inside_the_article_go() -> None:
+    story_line = (
+        "有网友提到，曾在地铁站内看到主播直播并收到粉丝打赏，车站工作人员随即上前劝阻，提醒其遵守乘车规定。"
+    )
+    junk = {
+        "source_line": "发布日期：2026-12-06 责任编辑：王青",
+        "disclaimer": "本文为江城新闻网原创稿件，未经允许不得转载，如需转载请联系编辑部。",
+        "follow_promo": "每天推送本地新鲜事。扫描下方二维码关注江城新闻官方微信，或微信中搜：jcnews2026。",
+        "tip_prompt": "文章不错，打赏一下作者",
+    }
+    paras = [
+        junk["source_line"],
+        *BODY,
+        story_line,
+        junk["disclaimer"],
+        junk["follow_promo"],
+        junk["tip_prompt"],
+    ]
+    art = cleanfeed.clean_html(_page(f"<h1>{TITLE}</h1><div class='article'>{_paras(paras)}</div>"))
+    assert _has_body(art.text) and canon(story_line) in canon(art.text)  # 打赏 in a story sentence stays
+    for rule, line in junk.items():
+        assert canon(line) not in canon(art.text), rule
+        assert art.removed.get(rule, 0) > 0, rule
