@@ -2,7 +2,7 @@
 ``DedupIndex.dedup_many`` in batches of 256.
 
 Two identical indexes are built from the same synthetic articles (``bench_dedup.synthetic``, ``bulk_load``
-in memory); the same stream then goes through each: half new articles (a fifth of them from original
+in memory); the same stream then goes through each: two fifths new articles (a quarter of them from original
 sources, which look for late links), a quarter spam-wrapped copies and a quarter heavy spins of indexed
 articles, a tenth of the stream repeating an article earlier in the stream (so a batch holds copies of its
 own members). The decisions are checked equal; CPU time is the median of three streams.
