@@ -175,3 +175,19 @@ def test_config_commands_need_a_config(command: str) -> None:
     proc = cli(command)
     assert proc.returncode == 2
     assert "--config" in proc.stderr
+
+
+def test_schema_prints_the_record_and_manifest_schemas() -> None:
+    from cleanfeed.models import record_json_schema
+    from cleanfeed.schema import manifest_json_schema
+
+    records = cli("schema")
+    assert records.returncode == 0, records.stderr
+    assert json.loads(records.stdout) == json.loads(cli("schema", "records").stdout) == record_json_schema()
+    schema = json.loads(records.stdout)
+    assert set(schema["required"]) == set(schema["properties"]) and schema["additionalProperties"] is False
+    manifest = cli("schema", "manifest")
+    assert manifest.returncode == 0
+    assert json.loads(manifest.stdout) == manifest_json_schema()
+    assert {"cleanfeed_version", "config", "stages", "files"} <= set(json.loads(manifest.stdout)["required"])
+    assert cli("schema", "nope").returncode == 2

@@ -86,7 +86,7 @@ def test_cli_clean_prints_one_json_record_per_file(tmp_path: Path) -> None:
     ).stdout
     records = [json.loads(line) for line in out.splitlines()]
     assert len(records) == 2
-    assert records[0]["reject_reason"] is None
+    assert records[0]["reject_reason"] == ""  # records carry no null: "" is "none"
     assert "6800亿元" in records[0]["text"]
     assert records[1]["reject_reason"] == "empty"
     assert set(records[0]) >= {"id", "url", "title", "text", "reject_reason", "removed", "content_hash"}

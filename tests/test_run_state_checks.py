@@ -50,8 +50,12 @@ def _records(tmp: Path) -> list[dict[str, object]]:
     recs = []
     for folder in _folders(tmp):
         for stream in ("articles", "duplicates", "rejects"):
-            path = folder / f"{stream}.jsonl"
-            recs += [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+            path = folder / f"{stream}.jsonl"  # a stream with no record writes no file
+            recs += (
+                [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+                if path.exists()
+                else []
+            )
     return recs
 
 

@@ -23,12 +23,13 @@ from cleanfeed.dedup.load import load_originals
 from cleanfeed.errors import ConfigError, Drop, FetchError, LockHeld, NetworkDown, StateError, is_temporary
 from cleanfeed.fetch import Fetcher
 from cleanfeed.frontier import preview
-from cleanfeed.log import RichProgress, is_tty, setup_logging
+from cleanfeed.log import LogProgress, RichProgress, is_tty, setup_logging
 from cleanfeed.models import Article, Page
 from cleanfeed.render import as_markdown, as_text
 from cleanfeed.runner import run
 from cleanfeed.scale import ScaleError
 from cleanfeed.scale.cli import add_run_flags, register_status, scaled_runner
+from cleanfeed.schema import SCHEMAS
 from cleanfeed.settings import Settings, load_settings, parse_value
 from cleanfeed.sources import describe
 from cleanfeed.state import StateLock
@@ -148,7 +149,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    print(json.dumps(Article.model_json_schema(), ensure_ascii=False, indent=2))
+    print(json.dumps(SCHEMAS[args.what](), ensure_ascii=False, indent=2))
     return EXIT_OK
 
 
@@ -180,11 +181,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "reset_site_profile": args.reset_site_profile,
         }
         go = scaled_runner(args, settings) or run  # --executor: cleaning on datatrove tasks
-        if is_tty() and args.log_format != "json":
-            with RichProgress() as bar:
-                result = go(settings, progress=bar, **opts)
-        else:
-            result = go(settings, **opts)
+        # a terminal gets the live display; cron and pipes get a progress log event every few seconds
+        display = (
+            RichProgress() if is_tty() and args.log_format != "json" else LogProgress(args.progress_every)
+        )
+        with display:
+            result = go(settings, progress=display, **opts)
     except LockHeld as exc:
         print(f"cleanfeed: {exc}", file=sys.stderr)
         return EXIT_TEMPFAIL
@@ -265,6 +267,16 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return EXIT_FAILURES if report.failed else EXIT_OK
 
 
+def _positive(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"want a number of seconds > 0, got {raw!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cleanfeed",
@@ -289,7 +301,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override: fetch.max_bytes=2000000")
     p.set_defaults(func=_cmd_clean)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of output records")
+    p = sub.add_parser("schema", help="print the JSON Schema of output records (or of manifest.json)")
+    p.add_argument(
+        "what",
+        nargs="?",
+        choices=sorted(SCHEMAS),
+        default="records",
+        help="records: every line of every .jsonl file (default); manifest: manifest.json",
+    )
     p.set_defaults(func=_cmd_schema)
 
     p = sub.add_parser("eval", help="score extraction against gold text (char-bigram P/R/F1)")
@@ -328,6 +347,13 @@ def build_parser() -> argparse.ArgumentParser:
                 help="forget each host's learned boilerplate lines (rule site_repeat) before this run",
             )
             add_run_flags(p)
+            p.add_argument(
+                "--progress-every",
+                type=_positive,
+                default=5.0,
+                metavar="SECONDS",
+                help="without a terminal: a progress log event this often (default 5)",
+            )
         else:
             p.add_argument("--urls", action="store_true", help="read feeds and sitemaps; list each page URL")
             p.add_argument("--source", metavar="NAME", help="only this source (with --urls)")

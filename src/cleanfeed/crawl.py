@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 
 class Progress(Protocol):
-    def update(self, done: int, queued: int) -> None: ...
+    def update(self, done: int, queued: int, **info: Any) -> None: ...
 
 
 MAX_PENDING = 5000  # queued URLs across hosts: bounds memory on 100k-URL sitemaps
@@ -174,6 +174,7 @@ class Crawl:
         self.sources = sources
         self.transport = transport
         self.progress = progress
+        self.listed = False  # every source listed (the progress total is final)
         self.rules: dict[str, RuleSet | None] = {s.name: s.ruleset() for s in sources}
         self.fetch_stats: dict[str, int] = {}
         self.fetcher: Fetcher  # set by drive()
@@ -210,6 +211,8 @@ class Crawl:
                 ]
                 try:
                     await asyncio.gather(*producers)
+                    self.listed = True  # every source listed: the total is known from here on (ETA)
+                    self.tick()
                     await queues.join()
                     # Validators of feeds/sitemaps are kept only when every entry was done (none cut by
                     # --limit or left by the deadline), else a 304 next run would hide the entries not done.
@@ -251,9 +254,21 @@ class Crawl:
         except Exception as exc:  # our bug must cost one page, not the run
             log.exception("internal error on %s", item.url)
             self.ledger.reject(item, "internal_error", "failed", f"{type(exc).__name__}: {exc}")
-        if self.progress is not None:
-            c = self.tally.counts
-            self.progress.update(c["articles"] + c["duplicates"] + c["rejects"], self.frontier.enqueued)
+        self.tick()
+
+    def tick(self) -> None:
+        """Tell the progress display (a terminal bar, or a log event every few seconds) where the run is."""
+        if self.progress is None:
+            return
+        c, t = self.tally.counts, self.tally
+        self.progress.update(
+            c["articles"] + c["duplicates"] + c["rejects"],
+            self.frontier.enqueued,
+            listed=self.listed,
+            counts={k: c[k] for k in ("articles", "duplicates", "rejects", "skipped")},
+            errors=t.failed_pages + sum(len(e) for e in t.source_errors.values()),
+            sources={name: dict(n) for name, n in t.per_source.items()},
+        )
 
     async def _handle(self, item: Item, verdict: Verdict) -> None:
         if item.reject is not None:  # lost while listing: said in a record, not dropped unseen

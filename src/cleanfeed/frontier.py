@@ -166,6 +166,22 @@ async def list_source(
 
     def on_error(where: str, exc: Exception) -> None:
         errors.append(f"{where}: {exc}")
+        log.warning(
+            "source %s: %s failed: %s",
+            src.name,
+            where,
+            exc,
+            extra={"event": "source_error", "source": src.name, "url": where, "reason": str(exc)},
+        )
+
+    def failed(exc: object, reason: str, url: str | None = None) -> None:
+        where = url if url is not None else str(getattr(src, "url", None) or getattr(src, "path", None) or "")
+        log.warning(
+            "source %s failed: %s",
+            src.name,
+            exc,
+            extra={"event": "source_failed", "source": src.name, "url": where, "reason": reason},
+        )
 
     async def admit(item: Item) -> bool:
         """Take ``item`` if admitted; False once the run takes no more (limit, deadline)."""
@@ -188,12 +204,12 @@ async def list_source(
         if exc.reason in DEFERRED:  # the entry point itself was not tried: not a failure
             tally.counts["deferred"] += 1
             return
-        log.warning("source %s failed: %s", src.name, exc)
+        failed(exc, exc.reason)
         errors.append(f"{exc.reason}: {exc}")
         return
     except CleanfeedError as exc:
         reason = getattr(exc, "reason", type(exc).__name__)
-        log.warning("source %s failed: %s", src.name, exc)
+        failed(exc, str(reason))
         errors.append(f"{reason}: {exc}")
         return
     finally:
@@ -206,7 +222,7 @@ async def list_source(
         # nothing forever is worse than one that says so every time.
         where = describe(src, settings).split("\t")[-1]
         msg = f"empty: source {src.name!r} ({where}) yielded no pages"
-        log.warning("source %s failed: %s", src.name, msg)
+        failed(msg, "empty", where)
         errors.append(msg)
     frontier.entries += [(src.name, *e) for e in entries]
 

@@ -142,12 +142,20 @@ class Ledger:
         """A reject record for ``item`` and its state row (``marks``: validators, sizes, hashes)."""
         self.tally.reasons[reason] += 1
         art = Article.rejected(reason, url=item.url, source=item.source, original=item.original, **fields)
-        if item.key is not None:
-            art.id = stable_id(item.key)
+        prev = self.state.get(item.ident)
+        attempt = (prev.failures if prev is not None else 0) + 1  # a page failing in two runs: two records
+        art.id = stable_id(f"{item.ident}#reject{attempt}")  # never an article's id (page-based)
         art.path = str(item.path) if item.path is not None else None
         art.warc_offset = item.offset
         self.emit(art, "rejects")
         self.record(item.ident, item.source, status, error=error or reason, **(marks or {}))
+        if status == "failed":  # cron reads its log: one line per page that failed, with the reason
+            log.warning(
+                "page failed: %s (%s)",
+                item.url,
+                error or reason,
+                extra={"event": "page_failed", "url": item.url, "source": item.source, "reason": reason},
+            )
 
     def stories(
         self, item: Item, arts: list[Article], marks: dict[str, Any], also: str | None = None

@@ -182,6 +182,7 @@ class DedupStage:
             m = decision.match  # never the article's own id: a redone page cannot match itself
             if m is not None:
                 article.duplicate_of = m.duplicate_of
+                article.duplicate_of_id = m.original_id
                 article.dup_kind = m.kind
                 article.similarity = m.similarity
                 article.dup_share = m.share

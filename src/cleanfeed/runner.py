@@ -33,7 +33,7 @@ from cleanfeed.pipeline import Pipeline, Tally, open_dedup
 from cleanfeed.settings import Settings
 from cleanfeed.siteprofile import SiteProfile
 from cleanfeed.state import State, StateLock
-from cleanfeed.write import OutputError, RunWriter
+from cleanfeed.write import OutputError, RunWriter, manifest_header
 
 __all__ = ["Progress", "RunResult", "run"]
 
@@ -65,6 +65,7 @@ def manifest(
     tally, frontier, pipeline, ledger = crawl.tally, crawl.frontier, crawl.pipeline, crawl.ledger
     counts = tally.counts + frontier.counts
     return {
+        **manifest_header(crawl.s, ledger.writer),
         "run_id": run_id,
         "folder": folder,
         "started": started.isoformat(timespec="seconds"),
@@ -135,7 +136,7 @@ def run(
                 run_id, name = state.start_run(folder_name, after=last_folder_id)
                 folder = out_dir / name
             try:
-                writer = RunWriter(folder, compress=settings.output.gzip)
+                writer = RunWriter(folder, compress=settings.output.gzip, fmt=settings.output.format)
             except OutputError:
                 if run_id is not None:
                     state.mark_run(run_id, "failed")

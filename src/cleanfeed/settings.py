@@ -8,6 +8,7 @@ config behaves the same from cron (cwd = $HOME) and by hand.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import re
@@ -16,7 +17,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cleanfeed.errors import ConfigError
 from cleanfeed.extract import RuleSet
@@ -30,10 +39,22 @@ class _Strict(BaseModel):
 
 class OutputSettings(_Strict):
     dir: Path = Path("out")
-    gzip: bool = False
+    gzip: bool = False  # jsonl only
     report: bool = Field(
         default=True, description="write report.html and its explain pages beside the manifest"
     )
+    format: Literal["jsonl", "parquet"] = "jsonl"  # parquet needs pyarrow: pip install 'cleanfeed[parquet]'
+
+    @model_validator(mode="after")
+    def _parquet_ready(self) -> OutputSettings:
+        if self.format == "parquet":
+            if self.gzip:
+                raise ValueError("gzip applies to jsonl; parquet files are compressed (zstd) already")
+            try:
+                import pyarrow.parquet  # noqa: F401, PLC0415  (checked before any work, not mid-run)
+            except ImportError:
+                raise ValueError("format 'parquet' needs pyarrow: pip install 'cleanfeed[parquet]'") from None
+        return self
 
 
 class StateSettings(_Strict):
@@ -224,6 +245,9 @@ class Settings(_Strict):
     scale: ScaleSettings = Field(default_factory=ScaleSettings)
     sources: list[Source] = Field(default_factory=list)
     base_dir: Path = Field(default_factory=Path.cwd, description="folder relative paths resolve against")
+    # the config file these settings came from and its bytes' SHA-256 (for the manifest); None without one
+    _config_file: Path | None = PrivateAttr(default=None)
+    _config_sha256: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _unique_names(self) -> Settings:
@@ -364,4 +388,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError("<file>", f"{cfg}: invalid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError("<file>", f"{cfg}: not UTF-8") from None
-    return settings_from_dict(data, cfg.resolve().parent, **overrides)
+    settings = settings_from_dict(data, cfg.resolve().parent, **overrides)
+    settings._config_file = cfg.resolve()
+    settings._config_sha256 = hashlib.sha256(cfg.read_bytes()).hexdigest()
+    return settings

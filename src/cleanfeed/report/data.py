@@ -11,6 +11,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
+
+from cleanfeed.models import Article
+
 RECORD_FILES = ("articles", "duplicates", "rejects")
 SIMILARITY_BINS = 10  # 0.0-0.1 ... 0.9-1.0
 CONFIDENCE_BINS = 10
@@ -105,10 +109,26 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                out.append(json.loads(line))
+                out.append(_python_record(json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise ReportError(f"{path}:{n}: not JSON ({exc.msg})") from None
+            except ValidationError as exc:
+                raise ReportError(
+                    f"{path}:{n}: not a cleanfeed record ({exc.error_count()} errors)"
+                ) from None
     return out
+
+
+def _python_record(rec: dict[str, Any]) -> dict[str, Any]:
+    """A record as the Python model holds it (``None`` for missing, ``removed`` as a dict by rule): the
+    JSON form has typed empty values and list-shaped counts (``cleanfeed.models``)."""
+    return Article.model_validate(rec).model_dump()
+
+
+def _read_parquet(path: Path) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq  # noqa: PLC0415  (parquet runs only)
+
+    return [_python_record(r) for r in pq.read_table(path).to_pylist()]
 
 
 def load_run(folder: Path) -> RunData:
@@ -124,9 +144,10 @@ def load_run(folder: Path) -> RunData:
         raise ReportError(f"{manifest_path}: no counts")
     data = RunData(folder, manifest)
     for kind in RECORD_FILES:
-        for name in (f"{kind}.jsonl", f"{kind}.jsonl.gz"):
+        for name in (f"{kind}.jsonl", f"{kind}.jsonl.gz", f"{kind}.parquet"):
             if (folder / name).exists():
-                data.records[kind] = _read_jsonl(folder / name)
+                read = _read_parquet if name.endswith(".parquet") else _read_jsonl
+                data.records[kind] = read(folder / name)
                 break
     return data
 
