@@ -41,6 +41,8 @@ def full_article() -> Article:
         flags=["mojibake_repaired:鍙戝睍->发展"],
         story_index=1,
         original=False,
+        path="/data/crawl.warc.gz",
+        warc_offset=0,
     ).finalize()
 
 
@@ -91,6 +93,7 @@ def test_empty_values_are_typed() -> None:
     assert rec["duplicate_of"] == "" and rec["published_at"] == ""
     assert rec["similarity"] == 0.0 and isinstance(rec["similarity"], float)
     assert rec["story_index"] == 0 and rec["captions"] == "" and rec["flags"] == ""
+    assert rec["warc_offset"] == -1  # not from a WARC (0 is the first record's offset)
     assert all(r["chars"] == 0 for r in rec["removed"]) and rec["removed"]
     assert all(n["count"] == 0 for n in rec["normalized"]) and rec["normalized"]
 

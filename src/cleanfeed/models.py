@@ -191,9 +191,13 @@ class Article(BaseModel):
     def _float_out(self, value: float | None) -> float:
         return float(value or 0.0)
 
-    @field_serializer("story_index", "warc_offset", when_used="json")
-    def _int_out(self, value: int | None) -> int:
+    @field_serializer("story_index", when_used="json")
+    def _index_out(self, value: int | None) -> int:
         return value or 0
+
+    @field_serializer("warc_offset", when_used="json")
+    def _offset_out(self, value: int | None) -> int:
+        return -1 if value is None else value  # 0 is a real offset (the archive's first record)
 
     @field_serializer(*_STR_LISTS, when_used="json", check_fields=False)
     def _lines_out(self, value: list[str]) -> str:
@@ -214,6 +218,11 @@ class Article(BaseModel):
     @classmethod
     def _empty_in(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("warc_offset", mode="before")
+    @classmethod
+    def _offset_in(cls, value: Any) -> Any:
+        return None if value == -1 else value
 
     @field_validator(*_OPTIONAL_FLOAT, mode="before")
     @classmethod
