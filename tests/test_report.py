@@ -43,8 +43,14 @@ def _records(folder: Path) -> list[dict[str, Any]]:
         for path in folder.glob(f"{name}.jsonl*"):
             opener = gzip.open if path.suffix == ".gz" else open
             with opener(path, "rt", encoding="utf-8") as f:
-                out += [json.loads(line) for line in f if line.strip()]
+                out += [_counts_as_dicts(json.loads(line)) for line in f if line.strip()]
     return out
+
+
+def _counts_as_dicts(rec: dict[str, Any]) -> dict[str, Any]:
+    """``removed`` is a list of ``{rule, chars}`` in the JSON record (every rule, zeros included)."""
+    rec["removed"] = {x["rule"]: x["chars"] for x in rec["removed"] if x["chars"]}
+    return rec
 
 
 def _chart(doc: LexborHTMLParser, chart_id: str) -> dict[str, float]:

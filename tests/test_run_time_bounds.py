@@ -18,6 +18,11 @@ from conftest import SiteServer
 PAGES = 24
 
 
+def _lines(path: Path) -> list[str]:
+    """A record file's lines; a stream with no record writes no file."""
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
 def _config(tmp: Path, sources: str, fetch: dict[str, Any], extra: str = "") -> Path:
     knobs = {"per_host_delay": 0, "allow_private_hosts": ["127.0.0.1"], "obey_robots": False, **fetch}
     lines = "\n".join(f"{k} = {json.dumps(v)}" for k, v in knobs.items())
@@ -42,7 +47,7 @@ def _records(tmp: Path) -> list[dict[str, Any]]:
     recs = []
     for folder in sorted(p for p in (tmp / "out").iterdir() if p.is_dir()):
         for s in ("articles", "duplicates", "rejects"):
-            recs += [json.loads(x) for x in (folder / f"{s}.jsonl").read_text(encoding="utf-8").splitlines()]
+            recs += [json.loads(x) for x in _lines(folder / f"{s}.jsonl")]
     return recs
 
 

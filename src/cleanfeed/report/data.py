@@ -122,7 +122,10 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 def _python_record(rec: dict[str, Any]) -> dict[str, Any]:
     """A record as the Python model holds it (``None`` for missing, ``removed`` as a dict by rule): the
     JSON form has typed empty values and list-shaped counts (``cleanfeed.models``)."""
-    return Article.model_validate(rec).model_dump()
+    known = Article.model_fields
+    out = Article.model_validate({k: v for k, v in rec.items() if k in known}).model_dump()
+    out.update({k: v for k, v in rec.items() if k not in known})  # fields of a later version, as they are
+    return out
 
 
 def _read_parquet(path: Path) -> list[dict[str, Any]]:
