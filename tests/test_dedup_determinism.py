@@ -94,14 +94,19 @@ def final_links(root: Path) -> dict[str, str | None]:
     folders = sorted(p for p in (root / "out").iterdir() if p.is_dir())
     for folder in folders:
         for name in ("articles", "duplicates"):
-            for line in (folder / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+            for line in _lines(folder / f"{name}.jsonl"):
                 rec = json.loads(line)
-                out[rec["url"]] = rec.get("duplicate_of")
+                out[rec["url"]] = rec["duplicate_of"] or None  # "" when not a duplicate
     for folder in folders:
-        for line in (folder / "links.jsonl").read_text(encoding="utf-8").splitlines():
+        for line in _lines(folder / "links.jsonl"):
             rec = json.loads(line)
-            out[rec["repost_url"]] = rec["duplicate_of"]
+            out[rec["url"]] = rec["duplicate_of"]  # a link is a record: url is the repost's
     return out
+
+
+def _lines(path: Path) -> list[str]:
+    """A record file's lines; a stream with no record writes no file."""
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
 
 
 def one_run(tmp: Path, name: str, reversed_sources: bool) -> dict[str, str | None]:
