@@ -195,6 +195,10 @@ class Article(BaseModel):
     def _index_out(self, value: int | None) -> int:
         return value or 0
 
+    @field_serializer("extraction_confidence", when_used="json")
+    def _confidence_out(self, value: float | None) -> float:
+        return -1.0 if value is None else value  # 0.0 is a real (if rare) score; a reject has none
+
     @field_serializer("warc_offset", when_used="json")
     def _offset_out(self, value: int | None) -> int:
         return -1 if value is None else value  # 0 is a real offset (the archive's first record)
@@ -222,6 +226,11 @@ class Article(BaseModel):
     @field_validator("warc_offset", mode="before")
     @classmethod
     def _offset_in(cls, value: Any) -> Any:
+        return None if value == -1 else value
+
+    @field_validator("extraction_confidence", mode="before")
+    @classmethod
+    def _confidence_in(cls, value: Any) -> Any:
         return None if value == -1 else value
 
     @field_validator(*_OPTIONAL_FLOAT, mode="before")
