@@ -295,7 +295,7 @@ class DedupMatch(PipelineStep):  # type: ignore[misc]
                     m = index.match(art)
                 if m is not None:
                     art.duplicate_of, art.dup_kind, art.similarity = m.duplicate_of, m.kind, m.similarity
-                    art.dup_share = m.share
+                    art.dup_share, art.duplicate_of_id = m.share, m.original_id
                     doc.metadata["record"] = art.model_dump(mode="json")
                     self.stat_update(f"dup:{m.kind}")
                 doc.metadata["duplicate_of"] = art.duplicate_of
