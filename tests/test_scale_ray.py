@@ -69,7 +69,7 @@ def test_ctrl_c_leaves_no_ray_process(tmp_path: Path) -> None:
     plain_run(root)
     before = ray_folders()
     cmd = [sys.executable, "-m", "cleanfeed", "run", "--config", str(config(root)), "--executor", "ray"]
-    proc = subprocess.Popen([*cmd, "--tasks", "4", "--workers", "2"], stderr=subprocess.PIPE)
+    proc = subprocess.Popen([*cmd, "--tasks", "4", "--workers", "2"], stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
         mine: set[Path] = set()
