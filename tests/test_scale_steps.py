@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from datatrove.executor import LocalPipelineExecutor
 
 from cleanfeed.cli import main
 from cleanfeed.datatrove import Clean, DedupMatch, PageReader, RecordWriter
-from cleanfeed.scale.driver import ScaleOptions, pipeline
+from cleanfeed.scale.driver import ScaleOptions, job_dir, pipeline
 from cleanfeed.scale.slurm import executor, final_script
 from cleanfeed.settings import load_settings
 from helpers.scale_pages import config, html, story, write_warc
@@ -79,3 +80,37 @@ def test_slurm_job_scripts(tmp_path: Path) -> None:
     assert "#SBATCH --dependency=afterok:4242" in final.splitlines()
     assert final.splitlines()[-1] == f"/venv/bin/python -m cleanfeed run --config {cfg} --executor slurm"
     assert "#SBATCH --partition=cpu" in final.splitlines()
+
+
+def test_tasks_that_fail_make_no_run_and_a_rerun_finishes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A task that cannot write its results (a file where its folder goes): exit 75, nothing written,
+    ``status`` names the tasks; once the cause is gone, the same command makes the run."""
+    pages = tmp_path / "pages" / "reposts"
+    pages.mkdir(parents=True)
+    for n in range(3):
+        (pages / f"u{n}.html").write_bytes(html(f"https://blog.test/{n}", f"随笔{n}", story(n), None))
+    cfg = tmp_path / "cleanfeed.toml"
+    cfg.write_text(
+        '[output]\ndir = "out"\n[state]\npath = "state/state.db"\n'
+        '[[sources]]\nname = "blogs"\nkind = "files"\npaths = ["pages/reposts/*.html"]\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(cfg)
+    job = job_dir(settings, ScaleOptions(executor="local", tasks=2), None)
+    job.mkdir(parents=True)
+    (job / "cleaned").write_text("in the way", encoding="utf-8")
+    run = ["run", "--config", str(cfg), "--log-format", "json", "--executor", "local", "--tasks", "2"]
+    capsys.readouterr()
+    assert main([*run, "--workers", "1"]) == 75
+    err = capsys.readouterr().err
+    assert "2 of 2 tasks did not finish" in err and "nothing was written" in err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert main(["status", "--config", str(cfg), "--json"]) == 0
+    (status,) = json.loads(capsys.readouterr().out)["jobs"]
+    assert status["done"] == 0 and status["tasks"] == 2
+
+    (job / "cleaned").unlink()
+    assert main([*run, "--workers", "1"]) == 0
+    assert "3 pages cleaned by 2 local tasks, 0 by the final step" in capsys.readouterr().err
