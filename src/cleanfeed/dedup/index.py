@@ -55,7 +55,7 @@ SCHEMA_VERSION = store.SCHEMA_VERSION
 _KIND_RANK = {"exact": 0, "cross_script": 1, "near": 1, "partial": 2, "spun": 3}
 _COPY_KINDS = {"exact", "near", "cross_script"}  # copies that add no new text: no postings of their own
 _TAG_BITS = np.uint64(7)
-SECOND_PROBE = 8  # documents a query sharing only rare anchor keys with them compares anchors with
+SECOND_PROBE = 4  # documents sharing rare anchor keys (two or more) a query compares whole anchor sets with
 SECOND_PROBE_ANCHORS = 3  # anchors (numbers, Latin names) a spin must keep to be found that way
 
 

@@ -168,17 +168,19 @@ def rank(
 
 
 def near_misses(
-    who: IDX, docs: I32, picked: dict[int, list[tuple[int, int]]], *, limit: int
+    who: IDX, docs: I32, picked: dict[int, list[tuple[int, int]]], *, limit: int, least: int = 2
 ) -> dict[int, list[int]]:
     """Second-probe documents per query, those the ranking did not pick: ``{query: [doc, ...]}``.
 
-    One row per shared rare anchor posting (``who``, ``docs``); the documents sharing the most anchors
-    come first, then the oldest, at most ``limit``.
+    One row per shared rare anchor posting (``who``, ``docs``); documents sharing at least ``least`` of
+    them (one shared number is chance: most new articles have such a neighbour), the most first, then
+    the oldest, at most ``limit``.
     """
     out: dict[int, list[int]] = {}
     if not len(who):
         return out
     uniq, counts = np.unique((who.astype(np.int64) << 32) | docs, return_counts=True)
+    uniq, counts = uniq[counts >= least], counts[counts >= least]
     order = np.lexsort((uniq & 0xFFFFFFFF, -counts, uniq >> 32))
     taken = {(i, d) for i, best in picked.items() for d, _ in best}
     for i, doc in zip((uniq[order] >> 32).tolist(), (uniq[order] & 0xFFFFFFFF).tolist(), strict=True):
