@@ -160,3 +160,39 @@ def test_two_parquet_runs_load_as_one_table(site: SiteServer, tmp_path: Path) ->
     manifest = json.loads((folders[1] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["format"] == "parquet"
     assert set(manifest["files"]) == {f.name for f in folders[1].glob("*.parquet")}
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _readme_loading_snippet() -> str:
+    """The Python block of the README's "Loading runs" section, as a user would paste it."""
+    section = README.read_text(encoding="utf-8").split("### Loading runs", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_loading_snippet_runs_on_two_runs(site: SiteServer, tmp_path: Path) -> None:
+    """The README's code, pasted as is, in a folder holding two runs' ``out/``: every record in each tool."""
+    folders = two_runs(site, tmp_path)
+    files = [f for folder in folders for f in folder.glob("*.jsonl")]
+    recs = [json.loads(x) for f in files for x in f.read_text("utf-8").splitlines()]
+    kept = [r for r in recs if not (r["duplicate_of_id"] or r["reject_reason"] or r["repost_id"])]
+    check = (
+        "\nimport json\n"
+        "print(json.dumps({'ds': len(ds), 'articles': len(articles), 'df': len(df),"
+        " 'ids': int(df['id'].nunique())}))\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_CACHE": str(tmp_path / "hf")}
+    proc = subprocess.run(
+        [sys.executable, "-c", _readme_loading_snippet() + check],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got == {"ds": len(recs), "articles": len(kept), "df": len(recs), "ids": len(recs)}
+    assert 0 < len(kept) < len(recs)
