@@ -184,6 +184,7 @@ def test_schema_prints_the_record_and_manifest_schemas() -> None:
     records = cli("schema")
     assert records.returncode == 0, records.stderr
     assert json.loads(records.stdout) == json.loads(cli("schema", "records").stdout) == record_json_schema()
+    assert json.loads(cli("schema", "links").stdout) == record_json_schema()  # a link is a record
     schema = json.loads(records.stdout)
     assert set(schema["required"]) == set(schema["properties"]) and schema["additionalProperties"] is False
     manifest = cli("schema", "manifest")

@@ -307,7 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         choices=sorted(SCHEMAS),
         default="records",
-        help="records: every line of every .jsonl file (default); manifest: manifest.json",
+        help="records: every line of every .jsonl file (default); links: links.jsonl, the same schema; "
+        "manifest: manifest.json",
     )
     p.set_defaults(func=_cmd_schema)
 

@@ -1,7 +1,8 @@
 """JSON Schemas of what a run writes: the records (every ``*.jsonl`` line) and ``manifest.json``.
 
-``cleanfeed schema [records|manifest]`` prints them. Records are exact (every key required, no other key);
-the manifest requires its documented keys and may grow new ones (readers must ignore unknown keys).
+``cleanfeed schema [records|links|manifest]`` prints them (links.jsonl: the record schema). Records are
+exact (every key required, no other key); the manifest requires its documented keys and may grow new
+ones (readers must ignore unknown keys).
 """
 
 from __future__ import annotations
@@ -72,4 +73,6 @@ def manifest_json_schema() -> dict[str, Any]:
     return schema
 
 
-SCHEMAS = {"records": record_json_schema, "manifest": manifest_json_schema}
+# links.jsonl lines are records of the one schema (a link is a record with ``repost_id``): asked for by
+# the file's name, the answer is the same schema.
+SCHEMAS = {"records": record_json_schema, "links": record_json_schema, "manifest": manifest_json_schema}
