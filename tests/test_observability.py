@@ -51,6 +51,9 @@ def cron_run(site: SiteServer, tmp: Path, *args: str) -> subprocess.CompletedPro
 def test_cron_json_log_shows_progress_and_each_failure(site: SiteServer, tmp_path: Path) -> None:
     proc = cron_run(site, tmp_path)
     assert proc.returncode == 1, proc.stderr  # failed pages and a failed source
+    # the summary says why the exit code is 1
+    assert "cleanfeed: failed pages: 2 " in proc.stderr
+    assert "cleanfeed: failed sources: deadfeed" in proc.stderr
     events = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
     progress = [e for e in events if e.get("event") == "progress"]
     assert len(progress) >= 3, [e.get("event") for e in events]

@@ -206,6 +206,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:
         where = f"output: {result.folder}" if result.folder else "nothing new: no output folder written"
     print(f"cleanfeed: {summary}; {where}", file=sys.stderr)
+    if result.failed_pages:  # say why the exit code is 1: cron mails stderr, not the manifest
+        print(
+            f"cleanfeed: failed pages: {result.failed_pages} (rejects with their reasons in the output)",
+            file=sys.stderr,
+        )
     if result.failed_sources:
         print(f"cleanfeed: failed sources: {', '.join(result.failed_sources)}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_FAILURES
