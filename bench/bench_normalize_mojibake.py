@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-CMD = "`.venv/bin/python bench/run.py --only bench_normalize_mojibake`"
+CMD = "`.venv/bin/python bench/bench_normalize_mojibake.py` (also in `make bench`)"
 _N_CASES = 300  # per form
 _MIN_LEN = 20
 _MIN_CLEAN = 8
@@ -207,11 +207,11 @@ def run(ctx: Any, show: int = 0) -> str:
         "| --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n\n"
         f"Clean paragraphs ({len(clean)} of >= {_MIN_CLEAN} characters, each in Simplified and in "
         f"Traditional): {edits} repairs applied; {flagged} texts flagged, {damaged_src} of them holding "
-        "damage in the source itself (U+FFFD, or a `?` inside Han text).\n"
+        "damage in the source itself (U+FFFD, a private-use character, or a `?` inside Han text).\n"
     )
 
 
-_SOURCE_DAMAGE = re.compile(r"\ufffd|[\u3400-\u9fff]\?[\u3400-\u9fff\d]")
+_SOURCE_DAMAGE = re.compile(r"[\ufffd\ue000-\uf8ff]|[\u3400-\u9fff]\?[\u3400-\u9fff\d]")
 
 
 if __name__ == "__main__":

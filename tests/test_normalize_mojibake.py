@@ -110,3 +110,69 @@ def test_positions_count_only_the_lines_normalize_report_returns() -> None:
     [(line, start, end, span)] = report.unrepaired
     assert (line, start, end, span) == (1, 1, 2, "\ufffd")
     assert out.split("\n")[line][start:end] == span
+
+
+@pytest.mark.parametrize("text", ["合同签于??013年三月", "共计5??天假期", "约?有?013年的数据"])
+def test_a_marker_that_ate_a_digit_is_flagged(text: str) -> None:
+    # the orphan "?", then the lost character's trail paired with an ASCII digit: one more "?", the digit gone
+    out, report = normalize_report(text)
+    assert out.count("?") == text.count("?")  # left as it was (no full-width question mark)
+    assert len(report.unrepaired) == 1 and report.unrepaired[0][3].count("?") == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "真的吗??我不信",
+        "是否安全?1月12日起检查",
+        "年会T台秀",
+        "中国A股市场",
+        "真的吗?是A股",
+        "[快讯]北京|上海",
+    ],
+)
+def test_ordinary_question_marks_and_letters_are_not_flagged(text: str) -> None:
+    _, report = normalize_report(text)
+    assert report.unrepaired == []
+
+
+def _marked_form(text: str, lead: int) -> str:
+    """Seed 004's form: the lead byte at ``lead`` became "?", the rest read out of step as code page 936
+    reads it (a user-defined pair shows as nothing, a lead byte before an ASCII byte is one "?")."""
+    data = text.encode("gbk")
+    data = data[:lead] + b"?" + data[lead + 1 :]
+    out, i = [], 0
+    while i < len(data):
+        if data[i] < 0x80:
+            out.append(chr(data[i]))
+            i += 1
+            continue
+        try:
+            ch = data[i : i + 2].decode("gb18030")
+        except UnicodeDecodeError:
+            ch = "?"
+        out.append("" if "\ue000" <= ch <= "\uf8ff" else ch)
+        i += 2
+    return "".join(out).replace("，", ",").replace("。", ".")  # and full-width forms folded
+
+
+@pytest.mark.parametrize(
+    "sentence", ["据统计，2013年全市共新建充电桩三千多个。", "这项政策将于明年一月起正式实施。"]
+)
+def test_every_marked_lost_byte_is_repaired_exactly_or_left_and_flagged(sentence: str) -> None:
+    want = normalize_text(sentence)
+    data = sentence.encode("gbk")
+    leads, i = [], 0
+    while i < len(data):
+        if data[i] >= 0x81:
+            leads.append(i)
+        i += 2 if data[i] >= 0x81 else 1
+    for lead in leads:
+        damaged = _marked_form(sentence, lead)
+        out, report = normalize_report(damaged)
+        # exact, or left as it was (no repair applied) and flagged: never other words
+        assert out == want or (report.unrepaired and "mojibake_spans" not in report.counts), (
+            lead,
+            damaged,
+            out,
+        )

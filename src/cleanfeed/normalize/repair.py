@@ -497,7 +497,10 @@ def _try_span(
     while i < len(text) and units <= MAX_UNITS:
         ch = text[i]
         # 1. the run may end here: a trail byte shown as ASCII, or a high trail that ate "("
-        if units >= 2 and ("@" <= ch <= "~" or ch in "?\ufffd"):
+        # (one re-paired unit is enough when its trail shows as a small letter or a symbol, ``?募w`` is
+        # 的集; not as a capital: ``吗?是A股`` is a question and a share class)
+        one = units == 1 and "@" <= ch <= "~" and not "A" <= ch <= "Z"
+        if (units >= 2 or one) and ("@" <= ch <= "~" or ch in "?\ufffd"):
             trail = ord(ch) if ch not in "?\ufffd" else None
             end = i + 1
             right, has_tail = _context_right(text, end)
@@ -537,7 +540,9 @@ def _try_span(
         if units == 4 and orig / 4 > _NOISE_AVG + 2:
             return None, True  # reads like language: not a shifted run
     if best is None:
-        if units >= 2 and text[pos] > "\x7f" and orig / units < _NOISE_AVG:  # noise, and no reading fits
+        # noise, and no reading fits (a letter inside is more likely a letter: 吗?是A股)
+        all_wide = all(c > "\x7f" for c in text[pos:i])
+        if units >= 2 and all_wide and orig / units < _NOISE_AVG:
             return Repair(start, i, "", 0.0, False, 0.0, text[start:i], 0.0, units), True
         return None, True
     gain, score, end, repaired, _beam_margin = best

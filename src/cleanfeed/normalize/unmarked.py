@@ -13,7 +13,13 @@ import re
 from cleanfeed.normalize.lm import CharLM
 from cleanfeed.normalize.repair import Repair, _OutOfBudget, _plain, _try_span
 
-_END = re.compile("\ufffd")
+# Where a run ends: a U+FFFD (the last trail met an ASCII byte it cannot pair with), or a lone ASCII
+# character between Han characters (the last character's trail byte, below 0x80, read on its own).
+_END = re.compile("\ufffd|(?<=[\u3400-\u9fff])[@-~](?=[\u3400-\u9fff，。、；：！？])")
+# A letter between Han characters is often just a letter (A股, T台): such an end counts only when the
+# re-paired reading is far more probable than the text as it stands.
+_LETTER_GAIN = 40.0
+_RIVAL = 10.0  # gain (log-prob) within which another start's reading counts as a rival
 _BACK = 40  # how far before its end a run may start (longer runs are left flagged)
 _STARTS = 3  # candidate starts searched per run
 
@@ -42,7 +48,7 @@ def _starts(lm: CharLM, text: str, end: int) -> list[int]:
 
 
 def find_unmarked(lm: CharLM, text: str, budget: list[int], taken: list[tuple[int, int]]) -> list[Repair]:
-    """Repairs (sure or not) for unmarked runs ending at a U+FFFD outside the ``taken`` spans."""
+    """Repairs (sure or not) for unmarked runs ending outside the ``taken`` spans."""
     out: list[Repair] = []
     for m in _END.finditer(text):
         end = m.start()
@@ -55,14 +61,18 @@ def find_unmarked(lm: CharLM, text: str, budget: list[int], taken: list[tuple[in
                 rep, _ran = _try_span(lm, virtual, s, budget, marked=False)
             except _OutOfBudget:
                 return out
-            if rep is not None and rep.text and rep.end == end + 2:  # the run must end at this U+FFFD
+            ends_here = rep is not None and rep.text and rep.end == end + 2
+            if rep is not None and ends_here and (m.group() == "\ufffd" or rep.gain >= _LETTER_GAIN):
                 found.append(rep)
         if not found:
             continue
         best = max(found, key=lambda r: r.gain)
-        # two starts that both read well but differently: the start itself is not sure
-        rivals = [r for r in found if r is not best and r.text != best.text and r.confident]
-        sure = best.confident and not rivals
+        # Two starts that both read well but differently: the start itself is not sure. Nor is it when
+        # a full-width form comes just before: that may be a re-paired unit the model reads as a mark.
+        rivals = [r for r in found if r is not best and r.text != best.text and r.gain > best.gain - _RIVAL]
+        sure = (
+            best.confident and not rivals and not ("\uff01" <= text[best.start - 1 : best.start] <= "\uff5e")
+        )
         start, stop = best.start, best.end - 1  # back to positions in ``text``
         out.append(
             Repair(
