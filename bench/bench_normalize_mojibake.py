@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-CMD = "`.venv/bin/python bench/bench_normalize_mojibake.py` (also in `make bench`)"
+CMD = "`.venv/bin/python bench/bench_normalize_mojibake.py`"
 _N_CASES = 300  # per form
 _MIN_LEN = 20
 _MIN_CLEAN = 8
@@ -200,7 +200,8 @@ def run(ctx: Any, show: int = 0) -> str:
                 flagged += 1
                 damaged_src += bool(_SOURCE_DAMAGE.search(text))
     return (
-        head + f"Command: {CMD} (by hand: it reads `../shared`). Cases and scoring: the module docstring "
+        head + f"Command: {CMD} (also run by `make bench`; it reads `../shared`, so by hand). "
+        "Cases and scoring: the module docstring "
         f"of `bench/bench_normalize_mojibake.py`; {len(cases)} cases from {len(paras)} gold paragraphs of "
         f"the dev split, CPU {t_cases:.0f} s.\n\n"
         "| form | cases | exact | wrong | left, flagged | left, unflagged | damage left that is flagged |\n"
