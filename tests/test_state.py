@@ -120,3 +120,22 @@ def test_a_migration_this_cleanfeed_does_not_know_is_refused_by_name(tmp_path: P
     with pytest.raises(StateError, match="newer") as err:
         State(tmp_path / "s.db")
     assert "from 2027" in str(err.value) and f"({SCHEMA_VERSION};" in str(err.value)
+
+
+def test_the_state_and_the_dedup_index_share_one_registry(tmp_path: Path) -> None:
+    """One database, one table of named steps: the index's steps beside the state's, and a step of either
+    that this cleanfeed does not know is refused."""
+    from cleanfeed.dedup import DedupIndex
+    from cleanfeed.errors import ConfigError
+
+    with State(tmp_path / "s.db") as st:
+        DedupIndex(st.conn).close()
+        rows = st.conn.execute("SELECT component, COUNT(*) FROM cleanfeed_migrations GROUP BY component")
+        assert dict(rows.fetchall()) == {"dedup": 3, "state": SCHEMA_VERSION}
+        DedupIndex(st.conn).close()  # reopening applies nothing again
+        assert (
+            st.conn.execute("SELECT COUNT(*) FROM cleanfeed_migrations").fetchone()[0] == 3 + SCHEMA_VERSION
+        )
+        st.conn.execute("INSERT INTO cleanfeed_migrations VALUES ('dedup', 'from 2027', '')")
+        with pytest.raises(ConfigError, match="from 2027"):
+            DedupIndex(st.conn)

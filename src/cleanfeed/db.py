@@ -59,6 +59,10 @@ class Migrations:
         rows = conn.execute(f"SELECT name FROM {TABLE} WHERE component = ? ORDER BY rowid", (self.component,))
         return [r[0] for r in rows]
 
+    def pending(self, conn: sqlite3.Connection) -> list[str]:
+        done = set(self.applied(conn))
+        return [n for n in self.names if n not in done]
+
     def unknown(self, conn: sqlite3.Connection) -> list[str]:
         """Applied steps this cleanfeed does not have: the database was changed by a newer cleanfeed."""
         return [n for n in self.applied(conn) if n not in self.names]

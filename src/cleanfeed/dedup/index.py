@@ -121,18 +121,23 @@ class DedupIndex:
             rows = [(k, str(v)) for k, v in asdict(wanted).items()] + [("schema", SCHEMA_VERSION)]
             self._begin()
             self.conn.executemany("INSERT INTO dedup_meta (k, v) VALUES (?, ?)", rows)
+            store.migrations(lambda canon: []).adopt(self.conn, int(SCHEMA_VERSION))  # a new index has all
             return wanted
-        if stored.get("schema") not in ("1", "2", SCHEMA_VERSION):
+        steps = store.migrations(lambda canon: self._keys_of(canon, params))  # params: read below
+        unknown = steps.unknown(self.conn)
+        if stored.get("schema") not in ("1", "2", SCHEMA_VERSION) or unknown:
             raise ConfigError(
-                "dedup.path", f"index schema {stored.get('schema')!r}, expected {SCHEMA_VERSION}"
+                "dedup.path",
+                f"index schema {stored.get('schema')!r}, expected {SCHEMA_VERSION}"
+                + (f" (migrations this cleanfeed does not know: {', '.join(unknown)})" if unknown else ""),
             )
         # A reopened index keeps the parameters it was built with: other ones would not find its postings.
         params = Params(**{k: int(stored[k]) for k in asdict(wanted)})
-        if stored["schema"] != SCHEMA_VERSION:  # each migration takes the index one version up
+        if steps.pending(self.conn):
             self._begin()
-            if stored["schema"] == "1":
-                store.migrate_v1(self.conn, lambda canon: self._keys_of(canon, params))
-            store.migrate_v2(self.conn)
+            if not steps.applied(self.conn):  # an index from before the registry: its schema number
+                steps.adopt(self.conn, int(stored["schema"]))
+            steps.apply(self.conn, begin=False)
         return params
 
     @staticmethod

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cleanfeed.db import Migration, Migrations
 from cleanfeed.dedup.postings import U64, Postings, Run
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,20 @@ def migrate_v2(conn: sqlite3.Connection) -> None:
             conn.execute(f"ALTER TABLE dedup_docs ADD COLUMN {column} TEXT")
     conn.execute("INSERT OR REPLACE INTO dedup_meta (k, v) VALUES ('schema', ?)", (SCHEMA_VERSION,))
     log.info("dedup index migrated to schema %s", SCHEMA_VERSION)
+
+
+def migrations(keys_of: Callable[[str], list[int]]) -> Migrations:
+    """The index's schema steps in the one registry of named migrations (``db.Migrations``). An index from
+    before the registry says in ``dedup_meta.schema`` (1, 2, 3) how many of them it has; the steps still
+    write that value, for older cleanfeeds."""
+    return Migrations(
+        "dedup",
+        [
+            Migration("tables", lambda conn: None),  # ``SCHEMA``, created on open (IF NOT EXISTS)
+            Migration("document keys from the canonical text", lambda conn: migrate_v1(conn, keys_of)),
+            Migration("publication and fetch times", migrate_v2),
+        ],
+    )
 
 
 def index_uuid(conn: sqlite3.Connection) -> str:
