@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cleanfeed.errors import Drop
-from cleanfeed.models import Article, stable_id
+from cleanfeed.models import Article, record_id
 from cleanfeed.pipeline import DedupHandle, Pipeline, Tally
 from cleanfeed.siteprofile import SiteProfile
 from cleanfeed.sources import Item
@@ -141,10 +141,17 @@ class Ledger:
     ) -> None:
         """A reject record for ``item`` and its state row (``marks``: validators, sizes, hashes)."""
         self.tally.reasons[reason] += 1
-        art = Article.rejected(reason, url=item.url, source=item.source, original=item.original, **fields)
         prev = self.state.get(item.ident)
         attempt = (prev.failures if prev is not None else 0) + 1  # a page failing in two runs: two records
-        art.id = stable_id(f"{item.ident}#reject{attempt}")  # never an article's id (page-based)
+        art = Article.rejected(
+            reason,
+            url=item.url,
+            attempt=attempt,
+            origin=item.ident,
+            source=item.source,
+            original=item.original,
+            **fields,
+        )
         art.path = str(item.path) if item.path is not None else None
         art.warc_offset = item.offset
         self.emit(art, "rejects")
@@ -172,7 +179,7 @@ class Ledger:
                 self.profile.apply(art)
             # The record id comes from the page's identity, not its canonical: pages sharing a canonical
             # stay distinct records, and dedup compares them like any other pair.
-            art.id = stable_id(ident if art.story_index in (None, 0) else f"{ident}#{art.story_index}")
+            art.id = record_id(ident, art.story_index)
             if item.path is not None:
                 art.path = str(item.path)
                 art.warc_offset = item.offset

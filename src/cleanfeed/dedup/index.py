@@ -33,7 +33,7 @@ from cleanfeed.dedup.fingerprint import (
     fingerprint_many,
     posting_keys,
 )
-from cleanfeed.dedup.match import Doc, Verdict, verify, without_shared_boilerplate
+from cleanfeed.dedup.match import Doc, Verdict, across_scripts, verify, without_shared_boilerplate
 from cleanfeed.dedup.postings import RARE_KEY, U64, near_misses, rank
 from cleanfeed.dedup.records import (
     Decision,
@@ -310,10 +310,10 @@ class DedupIndex:
         query = Doc.of(fp)
         if exact_rows:
             row = min(exact_rows, key=lambda r: (not r.original, r.order()))
-            kind = "cross_script" if fp.converted or row.converted else "exact"
+            copy = across_scripts(Verdict("exact", 1.0), fp.converted or row.converted)
             if row.original:
-                return self._to_root(query, fp, row, Verdict(kind, 1.0))
-            exact = Found(self._result(row, Verdict(kind, 1.0)), row.doc, row.original)
+                return self._to_root(query, fp, row, copy)
+            exact = Found(self._result(row, copy), row.doc, row.original)
         cands = [r for r in cand_rows if r.id != aid]
         # Originals first: a copy of a copy links to the original when the original verifies on its own;
         # only then to an identical earlier copy, then to the first earlier copy it repeats.
@@ -326,9 +326,11 @@ class DedupIndex:
             for row, checked in found:
                 if checked.kind == "partial" and not row.distinct:
                     continue  # all it shares is text many pages carry: a site's boilerplate, not a story
-                verdict = checked
-                if checked.kind == "near" and (fp.converted or row.converted):
-                    verdict = Verdict("cross_script", checked.similarity)
+                verdict = (
+                    checked
+                    if checked.kind != "near"
+                    else across_scripts(checked, fp.converted or row.converted)
+                )
                 # Originals: best kind, then most similar. Earlier copies: best kind. Then the first by
                 # ``records.order_key`` (never the order the index met them in).
                 rank = (_KIND_RANK[verdict.kind], -verdict.similarity if row.original else 0.0, row.order())
@@ -385,8 +387,7 @@ class DedupIndex:
             found = verify(query, root.text()) if query.canon != root.text().canon else Verdict("exact", 1.0)
             if found is not None:
                 v = found
-        if v.kind in ("near", "exact") and (fp.converted or root.converted):
-            v = Verdict("cross_script", v.similarity, v.share)
+        v = across_scripts(v, fp.converted or root.converted)
         return Found(self._result(root, v), root.doc, root.original)
 
     @staticmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cleanfeed.dedup.fingerprint import Fingerprint
-from cleanfeed.dedup.match import Doc, Verdict, verify
+from cleanfeed.dedup.match import Doc, Verdict, across_scripts, verify
 from cleanfeed.dedup.records import Link, Match, article_id
 from cleanfeed.models import Article
 
@@ -64,16 +64,12 @@ def late_links(
             continue
         copy = row.text()
         if copy.canon == fp.canon:
-            v = Verdict("cross_script" if fp.converted or row.converted else "exact", 1.0)
+            v = across_scripts(Verdict("exact", 1.0), fp.converted or row.converted)
         else:
             found = verify(copy, orig)
             if found is None:
                 continue
-            v = (
-                Verdict("cross_script", found.similarity)
-                if found.kind == "near" and (fp.converted or row.converted)
-                else found
-            )
+            v = found if found.kind != "near" else across_scripts(found, fp.converted or row.converted)
         self.conn.execute(
             "UPDATE dedup_docs SET link_doc = ?, link_original = 1, kind = ?, similarity = ? WHERE doc = ?",
             (my_doc, v.kind, v.similarity, row.doc),

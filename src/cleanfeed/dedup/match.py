@@ -91,6 +91,14 @@ class Verdict:
     pasted: Pasted | None = field(default=None, compare=False)  # partial copies: what was pasted
 
 
+def across_scripts(verdict: Verdict, converted: bool) -> Verdict:
+    """The one ``cross_script`` rule: an ``exact`` or ``near`` copy where either text was converted from
+    Traditional script is ``cross_script`` (the same story in the other script); other kinds stay."""
+    if converted and verdict.kind in ("exact", "near"):
+        return Verdict("cross_script", verdict.similarity, verdict.share)
+    return verdict
+
+
 class Doc:
     """A canonical text with comparison features computed on first use."""
 

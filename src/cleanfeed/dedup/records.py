@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from cleanfeed.dedup.fingerprint import U64, Fingerprint
 from cleanfeed.dedup.match import Doc
-from cleanfeed.models import Article, content_hash, stable_id
+from cleanfeed.models import Article, content_hash, record_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,10 +162,10 @@ def came_normalized(article: Article) -> bool:
 
 
 def article_id(article: Article) -> str:
-    """The article's id, derived like ``Article.finalize`` when it is not set yet."""
+    """The article's id; when it is not set yet, the one ``Article.finalize`` would give (``record_id`` of
+    its url and story, else its content hash)."""
     if article.id:
         return article.id
-    key = article.canonical_url or article.url
-    if key:
-        return stable_id(key if article.story_index in (None, 0) else f"{key}#{article.story_index}")
+    if article.url:
+        return record_id(article.url, article.story_index)
     return content_hash(article.text)[:16]
