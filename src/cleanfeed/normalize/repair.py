@@ -592,14 +592,16 @@ def _find_repairs(text: str) -> list[Repair]:
         if out and s < out[-1].end:
             continue
         rep: Repair | None = None
+        ran = False
         if searched < _MAX_SEARCHES and budget[0] > 0:
             try:
                 rep, ran = _try_span(lm, text, s, budget)
             except _OutOfBudget:
                 rep, ran = None, True
             searched += ran and rep is None
-        if rep is None and (searched >= _MAX_SEARCHES or budget[0] <= 0):
-            rep = _noise_only(lm, text, s)  # out of search budget: still say where the damage is
+        if rep is None and (ran or searched >= _MAX_SEARCHES or budget[0] <= 0):
+            # no reading found, or out of search budget: still say where the damage is
+            rep = _noise_only(lm, text, s)
         if rep is not None:
             out.append(rep)
     return out
@@ -609,8 +611,8 @@ def _noise_only(lm: CharLM, text: str, start: int) -> Repair | None:
     """The marker and the run after it, as damage to flag, when the run reads as noise."""
     m = _RUN_LONG.match(text, start + 1)
     run = m.group(0) if m else ""
-    if len(run) < 2 or run[0] < "\x80":
-        return None
+    if len(run) < 2 or run[0] < "\x80" or any(c.isascii() and c.isalpha() for c in run[:8]):
+        return None  # (a letter inside is more likely a letter: 吗?是A股)
     prev = ""
     total = 0.0
     for ch in run[:8]:
