@@ -6,7 +6,7 @@ The pages are written here (invented text); everything goes through the public `
 
 from __future__ import annotations
 
-from tests.test_extract_classes import BODY, TITLE, _page, _paras, canon
+from tests.test_extract_classes import BODY, SALAD, TITLE, _page, _paras, canon
 
 import cleanfeed
 
@@ -170,3 +170,18 @@ def test_net_keeps_a_short_right_article_over_a_bigger_off_topic_block() -> None
     assert _has(art.text, SHORT)
     assert _none(art.text, COMMENTS)
     assert "net:kept_first" in art.flags  # asked, and kept
+
+
+def test_spam_blocks_laid_out_like_dated_posts_are_not_entries() -> None:
+    # Injected spam: a 《clickbait》 line and a 发布时间… 来自X header over word salad, in blocks of
+    # one class beside a one-paragraph story. They look like dated posts; they are not a thread.
+    spam = "".join(
+        f"<div class='item'><p>《震惊！这个秘密终于曝光了》</p>"
+        f"<p>发布时间：2026-11-0{i} 17:25:37 来自湖北</p><p>{SALAD}</p></div>"
+        for i in (1, 2)
+    )
+    page = f"<h1>{TITLE}</h1><div class='article'><div class='item'>{_paras(BODY[:1])}</div>{spam}</div>"
+    art = cleanfeed.clean_html(_page(page))
+    assert _has(art.text, BODY[:1])
+    assert canon(SALAD) not in canon(art.text)
+    assert not any(f.startswith("multi_entry") for f in art.flags)

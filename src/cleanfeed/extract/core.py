@@ -361,6 +361,7 @@ def extract_page(
     if revealed:
         flags.append("hidden_body_revealed")
     entries = E.find(page, sel, page_title) if sel is not None else None
+    container = sel
     if sel is not None and entries is not None:
         sel = E.entry_selection(page, sel, entries)  # the post the page is about, not all of them
         flags.append(f"multi_entry:{entries.kind}")
@@ -383,6 +384,14 @@ def extract_page(
         flags.append("truncated")
     ctx = _Ctx(tree, scan, page, page_title, active, url, flags)
     built, drop = _try_build(ctx, sel, trace)
+    if built is None and entries is not None and container is not None:
+        # The chosen entry held no story after the rules (entries that were injected spam blocks
+        # laid out like dated posts): the page is read as if no entries had been found.
+        entries = None
+        flags.remove(next(f for f in flags if f.startswith("multi_entry:")))
+        ctx.page_title = page_title = M.find_title(tree, scan)
+        sel = container
+        built, drop = _try_build(ctx, sel, trace)
     # (a page of entries: the one chosen is on purpose, not a block cut short)
     net = None if fallback or entries is not None else N.candidate(page, sel, _main_text(built))
     if net is not None:

@@ -23,10 +23,12 @@ _HAN = re.compile(r"[\u3400-\u9fff]+")
 # a sentence.
 _DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}:\d{2}")
 HEADER_MAX_CHARS = 80
+_NOT_POSTS = frozenset({"p", "span", "font", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"})
 MAX_DEPTH = 4  # entries sit just under the container that holds them all
 MIN_COVER = 0.6  # the entries hold this share of the main block's running text
 MIN_ENTRY_RUNNING = 30  # running characters an entry needs to count as one
 TITLE_MATCH = 0.7  # share of an entry heading's bigrams found in the page's headline
+THREAD_TOPIC = 0.3  # share of the headline's bigrams a thread's opening post uses
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,8 @@ def find(page: Page, sel: Selection, title: str | None) -> Entries | None:
             up, depth = elems[up].parent, depth + 1
         if up != root:
             break  # pre-order: the first element outside the block ends its subtree
-        if depth <= MAX_DEPTH and elems[i].end - elems[i].first >= 2:
+        # (a <p> is a paragraph, never a post: spam blocks injected as <p>s look like dated posts)
+        if depth <= MAX_DEPTH and elems[i].end - elems[i].first >= 2 and elems[i].tag not in _NOT_POSTS:
             groups.setdefault((elems[i].parent, elems[i].tag, elems[i].cls), []).append(i)
     best: tuple[float, list[int]] | None = None
     for members in groups.values():
@@ -111,7 +114,16 @@ def find(page: Page, sel: Selection, title: str | None) -> Entries | None:
     if fit[top] >= TITLE_MATCH:
         return Entries(members, "post", members[top], headings[top])
     if sum(h is not None for h in headings) >= 2:
+        if headings[0] and headings[0].lstrip().startswith("《"):
+            return None  # a clickbait 《title》 over each block: injected spam, not posts
         return Entries(members, "index", members[0], headings[0])
+    # A thread's opening post is about the thread's headline; blocks that are not (injected spam
+    # laid out like dated posts) make no thread.
+    key = _bigrams(title or "")
+    first = elems[members[0]]
+    said = _bigrams(" ".join(b.text for b in page.blocks[first.first : first.end]))
+    if len(key) >= 3 and len(key & said) < THREAD_TOPIC * len(key):
+        return None
     return Entries(members, "thread", members[0], headings[0])
 
 
