@@ -39,7 +39,7 @@ check: lint types test
 
 bench: install  ## writes docs/benchmarks.md from scratch
 	$(PY) -m pip install -q -e ".[dev,bench]"
-	$(PY) bench/run.py --out docs/benchmarks.md
+	$(PY) -m bench.run --out docs/benchmarks.md
 
 fmt: install
 	$(VENV)/bin/ruff format src tests bench tools

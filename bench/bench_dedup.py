@@ -1,9 +1,9 @@
 """Dedup benchmark: quality per kind on the labelled set (bench/dedup_set.py) against MinHash baselines,
 then speed and memory against synthetic 100k and 1M-article indexes.
 
-    .venv/bin/python bench/run.py --only bench_dedup            # full (1M build: ~27 min on 2 shared cores)
-    .venv/bin/python bench/run.py --only bench_dedup --quick    # 20k index, gold set subsampled
-    .venv/bin/python bench/bench_dedup.py [--quick] [--sizes 100000]   # this section alone, to stdout
+    .venv/bin/python -m bench.run --only bench_dedup            # full (1M build: ~27 min on 2 shared cores)
+    .venv/bin/python -m bench.run --only bench_dedup --quick    # 20k index, gold set subsampled
+    .venv/bin/python -m bench.bench_dedup [--quick] [--sizes 100000]   # this section alone, to stdout
 """
 
 from __future__ import annotations
@@ -13,21 +13,18 @@ import os
 import random
 import re
 import statistics
-import sys
 import time
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from bench import dedup_set as ds
+from bench.spinner import spin
+from cleanfeed import Article
+from cleanfeed.dedup import DedupIndex, canonical, fingerprint, fingerprint_many
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-import dedup_set as ds  # noqa: E402
-from spinner import spin  # noqa: E402
-
-from cleanfeed import Article  # noqa: E402
-from cleanfeed.dedup import DedupIndex, canonical, fingerprint, fingerprint_many  # noqa: E402
 
 KINDS = ["exact", "near", "cross_script", "spun", "partial"]
 _SET_NOTE = (
@@ -461,7 +458,7 @@ def quality_section(ctx: Any) -> list[str]:
     baselines = {f"MinHash 5-gram J≥{t}": _baseline(folds, t) for t in (0.7, 0.5)}
     n_cases = sum(len(f.cases) for f in folds)
     return [
-        "Command: `.venv/bin/python bench/run.py --only bench_dedup"
+        "Command: `.venv/bin/python -m bench.run --only bench_dedup"
         + (" --quick" if ctx.quick else "")
         + "`\n",
         f"### Quality on the labelled set (`bench/dedup_set.py`, seed 7): {len(folds)} folds, "

@@ -9,7 +9,7 @@ AUC of "low confidence = bad page" and the share of bad pages among the lowest-c
 pages per second on one core, the slowest page and peak RSS growth. Without the dev data it reports
 cleanfeed's speed on the bundled fixture pages.
 
-    python bench/run.py --only bench_extract            # or: python bench/bench_extract.py [--quick]
+    python -m bench.run --only bench_extract            # or: python bench/bench_extract.py [--quick]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 from cleanfeed import Drop, clean_html, normalize_text
 from cleanfeed.evaluate import score_pair
 
-CMD = "python bench/run.py --only bench_extract"
+CMD = "python -m bench.run --only bench_extract"
 
 
 def _rss_mb() -> float:

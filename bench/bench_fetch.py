@@ -6,7 +6,7 @@ sitemaps under the same limits (per host 4, overall 32, no delay, robots.txt obe
 page with ``cleanfeed.clean_html`` and writing JSONL. Each crawler runs in its own process; peak RSS is that
 process's ``ru_maxrss`` (children included).
 
-Reproduce: ``python bench/run.py --only bench_fetch`` (``--quick`` for small sizes; ``BENCH_FETCH_PER_HOST``
+Reproduce: ``python -m bench.run --only bench_fetch`` (``--quick`` for small sizes; ``BENCH_FETCH_PER_HOST``
 and ``BENCH_FETCH_LONG_PER_HOST`` set the page counts per host).
 """
 
@@ -300,7 +300,7 @@ def run(ctx: Any) -> str:
         "Target: >= 200 pages/s for fetch + clean + write on 2 cores. `workers=1` moves cleaning to one "
         "worker process so fetching and cleaning use both cores; `seconds` start after imports.",
         "",
-        "Reproduce: `python bench/run.py --only bench_fetch` (add `--quick` for a smoke run).",
+        "Reproduce: `python -m bench.run --only bench_fetch` (add `--quick` for a smoke run).",
     ]
     return "\n".join(lines) + "\n"
 

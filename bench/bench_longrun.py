@@ -6,7 +6,7 @@ every 25th URL, a fault (hang, reset, 503, gzip bomb, slow drip, truncated body,
 ``cleanfeed run`` runs as a subprocess with short deadlines; its RSS is read from ``/proc/<pid>/status``
 every 0.2 s.
 
-Reproduce: ``python bench/run.py --only bench_longrun`` (``--quick`` for 400 pages instead of 4000).
+Reproduce: ``python -m bench.run --only bench_longrun`` (``--quick`` for 400 pages instead of 4000).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 
 FAULTS = ["/hang", "/reset", "/status/503", "/gzip-bomb", "/drip", "/truncated", "/loop", "/png"]
 
@@ -86,7 +85,7 @@ def _at(samples: list[tuple[float, float]], frac: float) -> float:
 
 
 def run(ctx: Any) -> str:
-    from faultserver import FaultServer
+    from tests.faultserver import FaultServer  # tests/ is a namespace package: run with -m from the root
 
     n_pages = 400 if ctx.quick else 4000
     work = ctx.work / "longrun"
@@ -113,7 +112,7 @@ def run(ctx: Any) -> str:
     rows = [
         "## Long run: faults mixed in, RSS over time, repeated cron runs\n",
         f"{n_pages} good pages + {len(urls) - n_pages} fault URLs on one loopback host"
-        " (16 at a time, deadline 2 s, 1 retry). Reproduce: `python bench/run.py --only bench_longrun`"
+        " (16 at a time, deadline 2 s, 1 retry). Reproduce: `python -m bench.run --only bench_longrun`"
         + (" --quick" if ctx.quick else "")
         + ".\n",
         "| run | exit | wall s | pages/s | peak RSS MB |",

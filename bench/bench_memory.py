@@ -3,7 +3,7 @@
 Pages cycle through the bundled fixture pages (tests/fixtures/pages), each made unique by a changing
 comment so no cache can serve a repeat. Flat means the last samples do not climb.
 
-    python bench/run.py --only bench_memory          # --quick: 2,000 pages
+    python -m bench.run --only bench_memory          # --quick: 2,000 pages
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import cleanfeed
 
-CMD = "python bench/run.py --only bench_memory"
+CMD = "python -m bench.run --only bench_memory"
 
 
 def _rss_now_mb() -> float:

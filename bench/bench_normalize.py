@@ -1,7 +1,7 @@
 """Normalize and decode benchmark: seed 004 correctness, false repairs on clean text, throughput.
 
-    .venv/bin/python bench/run.py --only bench_normalize            # full (10 MB T->S corpus)
-    .venv/bin/python bench/run.py --only bench_normalize --quick    # 2 MB
+    .venv/bin/python -m bench.run --only bench_normalize            # full (10 MB T->S corpus)
+    .venv/bin/python -m bench.run --only bench_normalize --quick    # 2 MB
     .venv/bin/python bench/bench_normalize.py [--quick]              # this section alone, to stdout
 
 Speeds are CPU time (``time.process_time``) of one process, so a busy machine does not halve them.
@@ -20,7 +20,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "normalize"
-CMD = "`.venv/bin/python bench/run.py --only bench_normalize`"
+CMD = "`.venv/bin/python -m bench.run --only bench_normalize`"
 _SUSPECT = re.compile(r"[?\ufffd][^\x00-\x7f]")
 
 

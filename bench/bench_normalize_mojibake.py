@@ -1,6 +1,6 @@
 """Mojibake benchmark: GBK lost-byte damage made from real news paragraphs, in both artifact forms.
 
-    .venv/bin/python bench/run.py --only bench_normalize_mojibake
+    .venv/bin/python -m bench.run --only bench_normalize_mojibake
     .venv/bin/python bench/bench_normalize_mojibake.py [--quick] [--show N]   # this section, to stdout
 
 Text: the dev split's gold paragraphs (``../shared/eval/daniel-zh-dev/gold``, GPL: read at run time,

@@ -9,9 +9,9 @@ recorded, so an injected string found in an extractor's output is a leak. Report
 - F1: character-bigram F1 of ``title + text`` against the clean text (NFKC, t2s, no whitespace);
 - the strings and block kinds that leak most.
 
-    python bench/bench_spam.py --quick          # fixture pages only, cleanfeed only: leak + top leaks
-    python bench/bench_spam.py [--pages N] [--trafilatura] [--shared]
-    python bench/run.py --only bench_spam       # the Markdown section for docs/benchmarks.md
+    python -m bench.bench_spam --quick          # fixture pages only, cleanfeed only: leak + top leaks
+    python -m bench.bench_spam [--pages N] [--trafilatura] [--shared]
+    python -m bench.run --only bench_spam       # the Markdown section for docs/benchmarks.md
 """
 
 from __future__ import annotations
@@ -28,15 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.spam_inject import canon, inject
+from cleanfeed.evaluate import score_pair
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT / "tools"))
 
-from spam_inject import canon, inject  # noqa: E402  (bench/ is not a package)
-
-from cleanfeed.evaluate import score_pair  # noqa: E402
-
-COMMAND = "python bench/bench_spam.py --pages {pages} --trafilatura{shared}"
+COMMAND = "python -m bench.bench_spam --pages {pages} --trafilatura{shared}"
 
 
 @dataclass
@@ -90,7 +87,7 @@ def bigram_f1(gold: str, pred: str) -> float:
 # --- page sources ----------------------------------------------------------------------------------
 def fixture_originals() -> list[tuple[str, str, str, list[str]]]:
     """(name, clean html, title, paragraphs) for our own stories rendered as clean originals."""
-    import make_fixtures as mf
+    from tools import make_fixtures as mf
 
     out = []
     for path in sorted(mf.STORIES.glob("*.txt")):

@@ -21,8 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import opencc
-from spinner import spin
 
+from bench.spinner import spin
 from cleanfeed.models import stable_id
 from cleanfeed.normalize import normalize_text
 

@@ -1,4 +1,4 @@
-"""`make bench`: run every bench/bench_*.py and write docs/benchmarks.md from scratch.
+"""`make bench` (``python -m bench.run``): run every bench/bench_*.py, write docs/benchmarks.md from scratch.
 
 Each module defines ``run(ctx: BenchContext) -> str`` returning a Markdown section (with the numbers
 and the exact command that reproduces them). Benchmarks that need the hand-held dev data in
@@ -20,7 +20,6 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
 
 
 @dataclass
@@ -93,7 +92,7 @@ def main() -> int:
         commit = "?"
     parts = [
         "# Benchmarks\n",
-        "Written from scratch by `make bench` (`python bench/run.py`); every section names the command that "
+        "Written from scratch by `make bench` (`python -m bench.run`); every section names the command that "
         "reproduces it. Do not edit by hand.\n",
         f"- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit `{commit}`",
         f"- Machine: {_machine()}",
@@ -103,7 +102,7 @@ def main() -> int:
         t0 = time.perf_counter()
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
         try:
-            section = importlib.import_module(name).run(ctx)
+            section = importlib.import_module(f"bench.{name}").run(ctx)
         except Exception as exc:  # one broken benchmark must not hide the others
             section = f"## {name}\n\nFAILED: {type(exc).__name__}: {exc}\n"
         parts.append(section.rstrip() + f"\n\n_({name} took {time.perf_counter() - t0:.0f} s)_\n")

@@ -1,6 +1,11 @@
 """Generate the fixture pages (tests/fixtures/pages/) and the demo pages (configs/demo/pages/).
 
-    .venv/bin/python tools/make_fixtures.py          # rewrites both folders; deterministic
+    .venv/bin/python -m tools.make_fixtures          # rewrites both folders; deterministic
+    .venv/bin/python -m tools.make_fixtures --pages DIR --demo DIR   # elsewhere (as the freshness test)
+
+tests/test_fixtures_fresh.py regenerates both folders into a scratch directory and compares them byte for
+byte with the committed copies, so a hand edit of a page, or a generator change not followed by a rerun,
+fails the fast suite.
 
 Inputs are the hand-written stories in ``tests/fixtures/pages/stories/*.txt`` (the five seed stories and
 our own). A story file is a small header (``key: value`` lines), ``---``, then one paragraph a line;
@@ -17,11 +22,11 @@ standalone （完） marker line (a （完） glued to the last sentence is kept
 
 from __future__ import annotations
 
+import argparse
 import html
 import json
 import random
 import re
-import sys
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,14 +34,15 @@ from typing import Any
 
 import opencc
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
+from bench.spam_inject import HEADLINES, Block, SpamFactory, canon
 
-from spam_inject import HEADLINES, Block, SpamFactory, canon  # noqa: E402  (bench/ is not a package)
+ROOT = Path(__file__).resolve().parent.parent
 
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 STORIES = PAGES / "stories"
 DEMO = ROOT / "configs" / "demo" / "pages"
+# What main() writes; the freshness test compares exactly these (stories/ is input, not output).
+PAGE_GLOBS = ("*.html", "*.expected.txt", "cases.json")
 T2S = opencc.OpenCC("t2s")
 S2T = opencc.OpenCC("s2t")
 PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]+\)")
@@ -1360,10 +1366,10 @@ def _variant(story: Story, name: str, paras: list[Para], title: str | None = Non
     return Story(name, meta, paras)
 
 
-def build_demo() -> None:
+def build_demo(demo: Path) -> None:
     for sub in ("originals", "reposts"):
-        (DEMO / sub).mkdir(parents=True, exist_ok=True)
-        for old in (DEMO / sub).glob("*.html"):
+        (demo / sub).mkdir(parents=True, exist_ok=True)
+        for old in (demo / sub).glob("*.html"):
             old.unlink()
     s = {
         n: load_story(n)
@@ -1416,7 +1422,7 @@ def build_demo() -> None:
         ),
     }
     for name, (story, url, site) in originals.items():
-        (DEMO / "originals" / f"{name}.html").write_text(original_page(story, url, site), encoding="utf-8")
+        (demo / "originals" / f"{name}.html").write_text(original_page(story, url, site), encoding="utf-8")
 
     def repost(
         name: str,
@@ -1436,7 +1442,7 @@ def build_demo() -> None:
             trad_mirror(c, story, seed)
         else:
             spam_portal(c, story, layout, seed, tail=tail)
-        (DEMO / "reposts" / f"{name}.html").write_text(c.html, encoding="utf-8")
+        (demo / "reposts" / f"{name}.html").write_text(c.html, encoding="utf-8")
 
     trad1 = _variant(
         s["seed001"],
@@ -1537,7 +1543,7 @@ def build_demo() -> None:
         + "<h2>三、简讯</h2>\n<p>本周全国多地迎来降温，气象部门提醒公众注意防寒保暖。</p>\n"
         + "</div></div>\n</body></html>\n"
     )
-    (DEMO / "reposts" / "meizhou_roundup_yangtze.html").write_text(roundup.html, encoding="utf-8")
+    (demo / "reposts" / "meizhou_roundup_yangtze.html").write_text(roundup.html, encoding="utf-8")
     # two unrelated articles and one non-article
     repost(
         "lvyou_icesnow",
@@ -1557,8 +1563,8 @@ def build_demo() -> None:
     )
     c = Case("notfound", "https://www.kuaixun-news.cn/news/20260117/missing.html", None)
     reject_404(c, 113)
-    (DEMO / "reposts" / "kuaixun_404.html").write_text(c.html, encoding="utf-8")
-    print(f"wrote demo pages to {DEMO.relative_to(ROOT)}")
+    (demo / "reposts" / "kuaixun_404.html").write_text(c.html, encoding="utf-8")
+    print(f"wrote demo pages to {demo}")
 
 
 MANIFEST_DOC = {
@@ -1579,21 +1585,25 @@ MANIFEST_DOC = {
 }
 
 
-def main() -> int:
-    PAGES.mkdir(parents=True, exist_ok=True)
-    for old in PAGES.glob("*.html"):
-        old.unlink()
-    for old in PAGES.glob("*.expected.txt"):
-        old.unlink()
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--pages", type=Path, default=PAGES, help="fixture pages folder (default: %(default)s)")
+    ap.add_argument("--demo", type=Path, default=DEMO, help="demo pages folder (default: %(default)s)")
+    args = ap.parse_args(argv)
+    pages: Path = args.pages
+    pages.mkdir(parents=True, exist_ok=True)
+    for pattern in PAGE_GLOBS[:2]:
+        for old in pages.glob(pattern):
+            old.unlink()
     entries = {}
     for case in build_cases():
-        entries[case.name] = write_case(PAGES, case)
+        entries[case.name] = write_case(pages, case)
     manifest = {**MANIFEST_DOC, "cases": entries}
-    (PAGES / "cases.json").write_text(
+    (pages / "cases.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
-    print(f"wrote {len(entries)} fixture pages to {PAGES.relative_to(ROOT)}")
-    build_demo()
+    print(f"wrote {len(entries)} fixture pages to {pages}")
+    build_demo(args.demo)
     return 0
 
 
