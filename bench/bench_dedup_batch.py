@@ -17,14 +17,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.bench_dedup import synthetic
+from bench.spinner import spin
+from cleanfeed import Article
+from cleanfeed.dedup import DedupIndex, fingerprint_many
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-
-from bench_dedup import synthetic  # noqa: E402
-from spinner import spin  # noqa: E402
-
-from cleanfeed import Article  # noqa: E402
-from cleanfeed.dedup import DedupIndex, fingerprint_many  # noqa: E402
 
 
 def _index(n: int, fps: list[Any]) -> DedupIndex:
@@ -96,7 +94,7 @@ def run(ctx: Any, n_index: int | None = None) -> str:
     return "\n".join(
         [
             "## Dedup in batches (bench_dedup_batch)\n",
-            "Command: `.venv/bin/python bench/run.py --only bench_dedup_batch`\n",
+            "Command: `.venv/bin/python -m bench.run --only bench_dedup_batch`\n",
             (__doc__ or "").strip().split("\n\n", 1)[1].replace("\n", " ") + "\n",
             "| index size | stream | one at a time: docs per CPU-s | `dedup_many` (256): docs per CPU-s "
             "| speed-up | linked (same decisions) |",

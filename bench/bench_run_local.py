@@ -8,7 +8,7 @@ process after a warm-up pass; the run is ``cleanfeed.run`` in this process on a 
 folder (dedup on, report off), once with ``fetch.workers = 0`` (one process) and once with
 ``fetch.workers = 1`` (cleaning in a worker process: its start-up is included).
 
-Reproduce: ``python bench/run.py --only bench_run_local``.
+Reproduce: ``python -m bench.run --only bench_run_local``.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def run(ctx: Any) -> str:  # pragma: no cover - benchmark
             "|---|---|---|---|---|---|",
             *rows,
             "",
-            "Command: `python bench/run.py --only bench_run_local`.",
+            "Command: `python -m bench.run --only bench_run_local`.",
             "",
         ]
     )
