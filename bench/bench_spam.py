@@ -87,15 +87,16 @@ def bigram_f1(gold: str, pred: str) -> float:
 # --- page sources ----------------------------------------------------------------------------------
 def fixture_originals() -> list[tuple[str, str, str, list[str]]]:
     """(name, clean html, title, paragraphs) for our own stories rendered as clean originals."""
-    from tools import make_fixtures as mf
+    from tools.fixture_pages.demo import original_page
+    from tools.fixture_pages.story import STORIES, load_story
 
     out = []
-    for path in sorted(mf.STORIES.glob("*.txt")):
+    for path in sorted(STORIES.glob("*.txt")):
         if path.name.endswith(("raw.txt", "footer.txt", "hant.txt")):
             continue
-        story = mf.load_story(path.stem)
+        story = load_story(path.stem)
         paras = story.expected_lines()
-        html = mf.original_page(story, f"https://www.example-news.cn/{path.stem}.html", "示例新闻网")
+        html = original_page(story, f"https://www.example-news.cn/{path.stem}.html", "示例新闻网")
         out.append((path.stem, html, story.title, paras))
     return out
 
