@@ -213,3 +213,45 @@ def test_rules_added_for_a_host_apply_there_only_and_keep_the_table_version() ->
     assert out.version == base.version and out.names()[-1] == "site_promo"
     assert "site_promo" in out.for_host("shop.test").names()
     assert "site_promo" not in out.for_host("news.test").names()
+
+
+# -- the story's own data closing it (a list of products that failed a test) is text, not furniture ---------
+ROWS = [
+    "A100型电动自行车 制动性能不合格",
+    "B200型儿童滑板车 结构强度不合格",
+    "C300型手机充电器 绝缘电阻不合格",
+    "D400型骑行头盔 冲击吸收不合格",
+    "E500型电热水壶 温升指标不合格",
+]
+
+
+def _with_tail(tail: str) -> cleanfeed.Article:
+    return cleanfeed.clean_html(_html(tail), url="https://news.example.com/a.html")
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "<ul>" + "".join(f"<li>{r}</li>" for r in ROWS) + "</ul>",
+        "<div>" + "".join(f"<p>{r}</p>" for r in ROWS) + "</div>",
+        pytest.param(
+            "<table>" + "".join(f"<tr><td>{r}</td></tr>" for r in ROWS) + "</table>",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="bug: a closing <table> of the story's data rows is cut as trailing_chrome "
+                "(the same rows as a list are kept; filters._data_rows names tables too)",
+            ),
+        ),
+    ],
+)
+def test_closing_rows_of_the_story_s_data_are_kept(tail: str) -> None:
+    art = _with_tail(tail)
+    assert all(r in art.text for r in ROWS), art.text
+    assert "trailing_chrome" not in art.removed
+
+
+def test_closing_rows_that_are_links_to_other_stories_go() -> None:
+    links = "".join(f"<li><a href='/n/{i}.html'>{r}</a></li>" for i, r in enumerate(ROWS))
+    art = _with_tail(f"<ul>{links}</ul>")
+    assert not any(r in art.text for r in ROWS)
+    assert "第3段" in art.text
