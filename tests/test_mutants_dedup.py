@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cleanfeed import Article, DedupIndex
 from cleanfeed.dedup import fingerprint
-from cleanfeed.dedup.match import Doc, Verdict, verify
+from cleanfeed.dedup.match import Doc, Verdict, verify, without_shared_boilerplate
 
 FIX = Path(__file__).parent / "fixtures" / "dedup"
 
@@ -177,3 +177,24 @@ def test_a_topic_named_in_every_sentence_does_not_align_different_stories() -> N
     other = [topic + _run(1000 + 10 * k, 1004 + 10 * k) for k in range(6)]
     assert _v("\n".join(original[:2] + other), "\n".join(original)) is None
     assert _v("\n".join(other), "\n".join(original)) is None
+
+
+def test_a_partial_copy_resting_on_a_shared_disclaimer_is_dropped() -> None:
+    """A sentence two indexed documents both hold (a site's disclaimer) is no evidence of a copy: without
+    it the partial copy must still paste two sentences of its original."""
+    disclaimer = _run(3000, 3040)
+    s1, s2 = _run(0, 40), _run(40, 80)
+    a = "\n".join([s1, s2, disclaimer, _run(80, 180)])
+    b = "\n".join([_run(500, 540), disclaimer, _run(540, 700)])  # another story from the same site
+
+    def links(*parts: str) -> list[tuple[str, str]]:
+        q = Doc("\n".join([*parts, _run(1000, 1100)]))
+        found = [(name, Doc(t), verify(q, Doc(t))) for name, t in (("a", a), ("b", b))]
+        return [(row, v.kind) for row, v in without_shared_boilerplate(q, found)]
+
+    assert links(s1, disclaimer) == []  # one own sentence and the disclaimer
+    assert links(s1, s2, disclaimer) == [("a", "partial")]  # two own sentences: still a copy of a
+    assert links(s1, s2) == [("a", "partial")]
+    q = Doc("\n".join([s1, disclaimer, _run(1000, 1100)]))  # with nothing to compare it against, kept
+    alone = [("a", Doc(a), verify(q, Doc(a)))]
+    assert [(r, v.kind) for r, v in without_shared_boilerplate(q, alone)] == [("a", "partial")]
