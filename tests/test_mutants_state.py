@@ -272,3 +272,38 @@ def test_a_lock_for_a_state_in_a_new_folder_creates_the_folder(tmp_path: Path) -
 
 def test_releasing_a_lock_never_taken_is_harmless(tmp_path: Path) -> None:
     StateLock(tmp_path / "s.db").release()
+
+
+def test_a_busy_database_is_temporary_and_a_damaged_one_permanent(tmp_path: Path) -> None:
+    """A rerun helps with busy or locked (exit 75 then), not with a damaged file (StateError, exit 78): the
+    classification reads SQLite's own error codes, here from real SQLite errors."""
+    from cleanfeed.state import _state_error
+
+    db = tmp_path / "s.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    other = sqlite3.connect(db, timeout=0)
+    try:
+        with pytest.raises(sqlite3.OperationalError) as busy:
+            other.execute("SELECT * FROM t")
+    finally:
+        other.close()
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert _state_error(db, busy.value) is busy.value  # passed through as it is: temporary
+
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\xa5" * 8192)
+    conn = sqlite3.connect(bad)
+    try:
+        with pytest.raises(sqlite3.DatabaseError) as damaged:
+            conn.execute("SELECT * FROM sqlite_master")
+    finally:
+        conn.close()
+    err = _state_error(bad, damaged.value)
+    assert isinstance(err, StateError)
+    assert str(bad) in str(err) and "SQLITE_NOTADB" in str(err)
+
+    plain = _state_error(bad, sqlite3.DatabaseError("no code attached"))  # nothing to read: permanent
+    assert isinstance(plain, StateError) and "DatabaseError" in str(plain)
