@@ -473,6 +473,10 @@ def run_module(name: str, jobs: int, rerun: bool = True, survivors_only: bool = 
                 check=False,
             )
         elapsed, code = last["seconds"] + time.monotonic() - t0, proc.returncode
+        if code != 0:  # e.g. today's tests fail on the older copy of src: keep the last results as they were
+            (work / "results-before.json").unlink()
+            print(f"{name}: survivors rerun FAILED (exit {code}), see {work / 'mutmut-survivors.log'}")
+            return dict(last)
     elif rerun:
         work = _prepare(name)
         t0 = time.monotonic()
