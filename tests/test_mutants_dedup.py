@@ -198,3 +198,12 @@ def test_a_partial_copy_resting_on_a_shared_disclaimer_is_dropped() -> None:
     q = Doc("\n".join([s1, disclaimer, _run(1000, 1100)]))  # with nothing to compare it against, kept
     alone = [("a", Doc(a), verify(q, Doc(a)))]
     assert [(r, v.kind) for r, v in without_shared_boilerplate(q, alone)] == [("a", "partial")]
+
+
+def test_an_original_sentence_rewritten_twice_in_the_copy_counts_once() -> None:
+    # alignment is one to one: the second rewrite of sentence 0 has no partner left, so 60 of the copy's
+    # 80 characters are aligned, not all of them
+    original = _sentences(6, 20)
+    copy = [_reword(original[0], 2000), _reword(original[0], 2100)]
+    copy += [_reword(original[1], 2200), _reword(original[2], 2300)]
+    assert _v("\n".join(copy), "\n".join(original)) == Verdict("spun", 0.75)
