@@ -250,7 +250,26 @@ _BAD = 'bad = sum(1 for c in wide if c == "\\ufffd" or "\\ue000" <= c <= "\\uf8f
 _ADDR = "addresses = [ipaddress.ip_address(str(info[4][0]).{}) for info in infos]"
 _ONE_SCOPE = "getaddrinfo gives an address at most one '%' (its scope): element [0] is the same for any split"
 _SUPER = "every label _SUPERSET maps that Python knows has a codec name _SUPERSET maps to the same superset"
+_MEMO = "a memo of a pure function: recomputing gives the value setdefault would have returned"
 KNOWN_EQUIVALENT: list[tuple[str, str, str, str]] = [
+    (
+        "dedup.match.x_align",
+        "qa = q_anchors[i] if i in q_anchors else q_anchors.setdefault(i, anchors(q_text[i]))",
+        "qa = q_anchors[i] if (i in q_anchors) and False else q_anchors.setdefault(i, anchors(q_text[i]))",
+        _MEMO,
+    ),
+    (
+        "dedup.match.x_align",
+        "ca = c_anchors[j] if j in c_anchors else c_anchors.setdefault(j, anchors(c_text[j]))",
+        "ca = c_anchors[j] if (j in c_anchors) and False else c_anchors.setdefault(j, anchors(c_text[j]))",
+        _MEMO,
+    ),
+    (
+        "dedup.match.x_align",
+        'left = np.searchsorted(c_g, q_g, "left")',
+        "left = np.searchsorted(c_g, q_g, )",
+        "side='left' is searchsorted's default",
+    ),
     (
         "settings.x_load_settings",
         "return settings_from_dict({}, None, **overrides)",
@@ -390,6 +409,14 @@ def equivalent(diff: str, func: str = "") -> str | None:
     for fragment, old, new, why in KNOWN_EQUIVALENT:
         if fragment in func and ((old, new) == ("*", "*") or (minus == [old] and plus == [new])):
             return why
+    if minus and len(minus) == len(plus) and minus != plus:
+        # guards that never change a correct result: zip(strict=True) only raises when the code is already
+        # wrong, assume_unique=True only skips a sort of arrays that are unique by construction
+        flags = re.compile(r",?\s*\b(?:strict|assume_unique)=(?:True|False|None)\b|,\s*(?=\))")
+        if all(flags.sub("", a) == flags.sub("", b) for a, b in zip(minus, plus, strict=True)):
+            return (
+                "a guard flag (zip strict=, intersect1d assume_unique=) that never changes a correct result"
+            )
     if (
         not minus
         or len(minus) != len(plus)
