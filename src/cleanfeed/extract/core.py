@@ -17,11 +17,12 @@ from cleanfeed.extract import net as N
 from cleanfeed.extract.body import Selection, punct_count, runner_up, select_main, visible_len
 from cleanfeed.extract.dom import Block, Elem, Page, parse
 from cleanfeed.extract.edges import matcher, peel
-from cleanfeed.extract.filters import Filtered, Para, apply_rules, is_content, scan_meta, trim_edges
+from cleanfeed.extract.filters import Filtered, Para, apply_rules, is_content, scan_meta
 from cleanfeed.extract.rules import RuleSet, count_removed
 from cleanfeed.extract.shape import join_rows, rewrap
 from cleanfeed.extract.stories import Story, split_stories
 from cleanfeed.extract.trace import Trace
+from cleanfeed.extract.trim import trim_edges
 from cleanfeed.extract.walk import _hidden, linearize
 from cleanfeed.models import Article
 from cleanfeed.normalize import NormalizeReport, normalize_lines
