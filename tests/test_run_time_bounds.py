@@ -73,13 +73,15 @@ def test_deadline_commits_what_is_done_and_the_next_runs_do_the_rest(
     site: SiteServer, tmp_path: Path
 ) -> None:
     _feed_route(site)
-    site.delay = 0.15  # per generated page: 24 pages at 2 at a time take ~2 s, the deadline is 0.6 s
+    site.delay = 0.25  # per generated page: 24 pages at 2 at a time take ~3 s, the deadline is 1 s
     sources = f'[[sources]]\nname = "g"\nkind = "feed"\nurl = "{site.base}/gen-feed.xml"\n'
-    cfg = _config(tmp_path, sources, {"per_host_concurrency": 2}, "[run]\ndeadline = 0.6\n")
+    cfg = _config(tmp_path, sources, {"per_host_concurrency": 2}, "[run]\ndeadline = 1.0\n")
     assert _run(cfg) == 0
     first = _manifests(tmp_path)[0]
-    assert first["deadline"]["reached"] is True
-    assert 0 < first["counts"].get("processed", 0) < PAGES
+    # How much the first run does depends on the machine (a loaded one may not even finish the feed
+    # in time, and then says so); that it stops short, says so, and the next runs finish does not.
+    assert first["deadline"]["reached"] is True and first["deadline"]["deferred"] > 0
+    assert first["counts"].get("processed", 0) < PAGES
     for _ in range(20):  # each further run does some more; the feed is read again (its ETag was not kept)
         if sum(m["counts"].get("processed", 0) for m in _manifests(tmp_path)) >= PAGES:
             break

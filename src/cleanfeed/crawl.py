@@ -327,6 +327,7 @@ class Crawl:
                 )
         except FetchError as exc:
             if exc.reason in DEFERRED:
+                self.frontier.defer(exc.reason)
                 self.tally.counts["deferred"] += 1
                 return
             blocked = exc.reason in ("robots_disallowed", "blocked_address")

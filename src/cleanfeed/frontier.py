@@ -87,6 +87,12 @@ class Frontier:
         """No more items will be taken (limit or deadline): entry-point validators must not be stored."""
         return self.limited or self.deadline_reached
 
+    def defer(self, reason: str) -> None:
+        """A fetch the fetcher refused to start: the deadline counts as reached (the manifest says so)
+        even when no new page was offered after it, e.g. the feed itself came too late."""
+        if reason == "deadline":
+            self.deadline_reached = True
+
     def past_deadline(self) -> bool:
         if self.deadline_at is not None and time.monotonic() >= self.deadline_at:
             self.deadline_reached = True
@@ -202,6 +208,7 @@ async def list_source(
                 return
     except FetchError as exc:
         if exc.reason in DEFERRED:  # the entry point itself was not tried: not a failure
+            frontier.defer(exc.reason)
             tally.counts["deferred"] += 1
             return
         failed(exc, exc.reason)
