@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -26,20 +25,11 @@ from cleanfeed.extract.trim import trim_edges
 from cleanfeed.extract.walk import _hidden, linearize
 from cleanfeed.models import Article
 from cleanfeed.normalize import NormalizeReport, normalize_lines
+from cleanfeed.siteprofile import host_of
 
 MAX_HTML_CHARS = 20_000_000  # bigger pages are not articles; everything below is linear time
 MAX_BLOCKS = 3000  # paragraphs kept for the rules; more is a dump, not a story
 MIN_TEXT_CHARS = 10  # less running text than this is not a story (a one-line brief still is)
-
-
-def _host(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    return host.lower() if host else None
 
 
 def _not_article(page: Page, sel: Selection) -> bool:
@@ -223,6 +213,18 @@ def _on_page_title(title: str | None, page: Page, sel: Selection, rules: RuleSet
     return title
 
 
+_TABLE_PARTS = frozenset({"tr", "td", "th", "tbody", "thead", "tfoot"})
+
+
+def _group(elems: list[Elem], i: int) -> int:
+    """The container a paragraph's siblings share: its parent element, but for a table cell or row the
+    table itself (each row has a parent of its own, yet the rows of one table are one list)."""
+    g = elems[i].parent
+    while 0 <= g < len(elems) and elems[g].tag in _TABLE_PARTS:
+        g = elems[g].parent
+    return g
+
+
 def _paras(
     shaped: list[tuple[int, Block]], elems: list[Elem], title: str | None
 ) -> tuple[list[Para], str | None, NormalizeReport]:
@@ -243,7 +245,7 @@ def _paras(
                     b.heading,
                     b.after_img,
                     caption_hint=b.caption,
-                    group=elems[b.elem].parent,
+                    group=_group(elems, b.elem),
                     elem=b.elem,
                     indent=b.indent,
                     tail_chunks=b.tail_chunks,
@@ -344,7 +346,7 @@ def extract_page(
         raise Drop("too_large", f"{len(html)} characters")
     if not html.strip():
         raise Drop("empty")
-    active = (rules or RuleSet.default()).for_host(_host(url))
+    active = (rules or RuleSet.default()).for_host(host_of(url))
     tree = parse(html)
     page = linearize(tree, active, keep_dropped=trace is not None)
     sel = select_main(page)
