@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -293,6 +294,39 @@ def test_file_size_limit_exits_78_and_the_next_run_redoes_everything(
     folders = run_folders(tmp_path)
     assert len(folders) == 1  # the failed run left nothing behind
     assert {page_of(r) for r in read_run(folders[0])["articles"]} == ARTICLES
+
+
+def test_a_full_disk_exits_75_and_the_next_run_redoes_everything(site: SiteServer, tmp_path: Path) -> None:
+    """A real ENOSPC: the output folder is a 4 KB tmpfs mounted in a private mount namespace (``unshare
+    -m``, root), so the record writes fail part way. A full disk is temporary: exit 75 (cron retries),
+    the state unchanged; the next run, with space, writes every record once."""
+    cfg = write_config(tmp_path, site.base)
+    out = tmp_path / "out"
+    out.mkdir()
+    mount = 'mount -t tmpfs -o size=4k tmpfs "$1" && shift && exec "$@"'
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        pytest.skip("a real full disk needs root and unshare(1) for a private tmpfs mount")
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", mount, "sh", str(out), "true"], capture_output=True, check=False
+    )
+    if probe.returncode:
+        pytest.skip(f"no private tmpfs mount here: {probe.stderr.decode(errors='replace').strip()}")
+    cmd = [sys.executable, "-m", "cleanfeed", "run", "--config", str(cfg), "--log-format", "json"]
+    proc = subprocess.run(
+        ["unshare", "-m", "sh", "-c", mount, "sh", str(out), *cmd],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 75, proc.stderr
+    assert "state unchanged" in proc.stderr and "No space left" in proc.stderr
+    assert not run_folders(tmp_path)  # everything went to the tmpfs, gone with its namespace
+    assert main(["run", "--config", str(cfg), "--log-format", "json"]) == 1  # failing pages -> exit 1
+    [folder] = run_folders(tmp_path)
+    recs = read_run(folder)
+    assert {page_of(r) for r in recs["articles"]} == ARTICLES
+    assert {page_of(r): r["reject_reason"] for r in recs["rejects"]} == REJECTS
 
 
 def test_revisit_uses_conditional_get_and_a_304_costs_nothing(site: SiteServer, tmp_path: Path) -> None:
