@@ -11,8 +11,9 @@ import re
 from functools import lru_cache
 from itertools import pairwise
 
+from cleanfeed.normalize.gbk import _index
 from cleanfeed.normalize.lm import load_lm, load_words
-from cleanfeed.normalize.repair import _BUDGET, _NOISE_AVG, Repair, _index, scan
+from cleanfeed.normalize.repair import _BUDGET, _NOISE_AVG, Repair, scan
 from cleanfeed.normalize.unmarked import find_unmarked
 
 # U+FFFD: bytes a decoder could not read; private-use characters: GBK's user-defined pairs, which a

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
+from cleanfeed.normalize.gbk import _OutOfBudget, _plain
 from cleanfeed.normalize.lm import CharLM
-from cleanfeed.normalize.repair import Repair, _OutOfBudget, _plain, _try_span
+from cleanfeed.normalize.repair import Repair, _try_span
 
 # Where a run ends: a U+FFFD (the last trail met an ASCII byte it cannot pair with), or a lone ASCII
 # character between Han characters (the last character's trail byte, below 0x80, read on its own).
