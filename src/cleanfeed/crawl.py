@@ -265,7 +265,11 @@ class Crawl:
             c["articles"] + c["duplicates"] + c["rejects"],
             self.frontier.enqueued,
             listed=self.listed,
-            counts={k: c[k] for k in ("articles", "duplicates", "rejects", "skipped")},
+            # skipped pages are counted at admission, by the Frontier
+            counts={
+                **{k: c[k] for k in ("articles", "duplicates", "rejects")},
+                "skipped": self.frontier.counts["skipped"],
+            },
             errors=t.failed_pages + sum(len(e) for e in t.source_errors.values()),
             sources={name: dict(n) for name, n in t.per_source.items()},
         )
@@ -327,8 +331,7 @@ class Crawl:
                 )
         except FetchError as exc:
             if exc.reason in DEFERRED:
-                self.frontier.defer(exc.reason)
-                self.tally.counts["deferred"] += 1
+                self.frontier.defer(exc.reason, self.tally.counts)
                 return
             blocked = exc.reason in ("robots_disallowed", "blocked_address")
             if not blocked:

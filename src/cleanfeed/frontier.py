@@ -87,9 +87,11 @@ class Frontier:
         """No more items will be taken (limit or deadline): entry-point validators must not be stored."""
         return self.limited or self.deadline_reached
 
-    def defer(self, reason: str) -> None:
-        """A fetch the fetcher refused to start: the deadline counts as reached (the manifest says so)
-        even when no new page was offered after it, e.g. the feed itself came too late."""
+    def defer(self, reason: str, counts: Counter[str]) -> None:
+        """A fetch the fetcher refused to start, left for the next run (counted as ``deferred``); at the
+        deadline, it counts as reached (the manifest says so) even when no new page was offered after it,
+        e.g. the feed itself came too late."""
+        counts["deferred"] += 1
         if reason == "deadline":
             self.deadline_reached = True
 
@@ -208,8 +210,7 @@ async def list_source(
                 return
     except FetchError as exc:
         if exc.reason in DEFERRED:  # the entry point itself was not tried: not a failure
-            frontier.defer(exc.reason)
-            tally.counts["deferred"] += 1
+            frontier.defer(exc.reason, tally.counts)
             return
         failed(exc, exc.reason)
         errors.append(f"{exc.reason}: {exc}")

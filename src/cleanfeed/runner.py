@@ -29,7 +29,7 @@ from cleanfeed.crawl import Cleaned, Crawl, Progress
 from cleanfeed.errors import ConfigError
 from cleanfeed.frontier import Frontier
 from cleanfeed.ledger import RUN_FOLDER, Ledger, folder_name, recover
-from cleanfeed.pipeline import Pipeline, Tally, open_dedup
+from cleanfeed.pipeline import Tally, open_dedup
 from cleanfeed.settings import Settings
 from cleanfeed.siteprofile import SiteProfile
 from cleanfeed.state import State, StateLock
@@ -153,7 +153,6 @@ def run(
                 run_id=run_id,
                 dry_run=dry_run,
                 policy=settings.dedup.policy,
-                pipeline=Pipeline([dedup.stage] if dedup.stage is not None else []),
                 tally=Tally.for_sources([s.name for s in sources]),
                 profile=profile,
             )

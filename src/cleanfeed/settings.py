@@ -381,7 +381,8 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         return settings_from_dict({}, None, **overrides)
     cfg = Path(path)
     try:
-        data = tomllib.loads(cfg.read_text(encoding="utf-8"))
+        raw = cfg.read_bytes()  # once: what is parsed is what is hashed
+        data = tomllib.loads(raw.decode("utf-8"))
     except OSError as exc:
         raise ConfigError("<file>", f"cannot read {cfg}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
@@ -390,5 +391,5 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError("<file>", f"{cfg}: not UTF-8") from None
     settings = settings_from_dict(data, cfg.resolve().parent, **overrides)
     settings._config_file = cfg.resolve()
-    settings._config_sha256 = hashlib.sha256(cfg.read_bytes()).hexdigest()
+    settings._config_sha256 = hashlib.sha256(raw).hexdigest()
     return settings

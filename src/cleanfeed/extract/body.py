@@ -14,6 +14,14 @@ from dataclasses import dataclass
 
 from cleanfeed.extract.dom import Block, Page
 
+_HAN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def han_bigrams(text: str) -> set[str]:
+    """The distinct Han character bigrams of ``text`` (what a headline and a block have in common)."""
+    return {run[i : i + 2] for run in _HAN.findall(text) for i in range(len(run) - 1)}
+
+
 # Sentence punctuation a Chinese paragraph is full of and a menu is not.
 PUNCT = frozenset("，。！？；：、“”「」,!?;…")
 TERMINAL = frozenset("。！？!?…”」』）)")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from cleanfeed.extract.body import TERMINAL, Selection, punct_count, visible_len
 from cleanfeed.extract.dom import Page
-from cleanfeed.extract.filters import _bigrams
+from cleanfeed.extract.filters import _bigrams, coherence_with_rest
 
 AGREE_MIN = 0.5  # below this the plain density pick and ours are mostly different text
 OFFTOPIC = 0.08  # a line sharing fewer of its bigrams with the rest of the text is off-topic
@@ -66,13 +66,6 @@ def running_chars(page: Page, first: int, end: int) -> int:
     )
 
 
-def _coherence_with_rest(own: Counter[str], story: Counter[str]) -> float:
-    """``coherence(text, story - own)`` where ``own`` is the text's bigrams and ``story`` counts them too,
-    without building ``story - own`` (a copy of the whole story per line: ~15% of clean_html's time)."""
-    total = sum(own.values())
-    return sum(min(c, story[g] - c) for g, c in own.items()) / total if total else 0.0
-
-
 def _text_signals(lines: list[str]) -> tuple[float, float]:
     if not lines:
         return 1.0, 1.0
@@ -85,7 +78,7 @@ def _text_signals(lines: list[str]) -> tuple[float, float]:
     off = 0
     if len(lines) >= 3:
         for t, g in zip(lines, grams, strict=True):
-            if len(g) >= 6 and _coherence_with_rest(g, story) < OFFTOPIC:
+            if len(g) >= 6 and coherence_with_rest(g, story) < OFFTOPIC:
                 off += visible_len(t)
     return loose, off / total
 

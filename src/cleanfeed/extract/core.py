@@ -13,7 +13,7 @@ from cleanfeed.extract import confidence as C
 from cleanfeed.extract import entries as E
 from cleanfeed.extract import meta as M
 from cleanfeed.extract import net as N
-from cleanfeed.extract.body import Selection, punct_count, runner_up, select_main, visible_len
+from cleanfeed.extract.body import Selection, han_bigrams, punct_count, runner_up, select_main, visible_len
 from cleanfeed.extract.dom import Block, Elem, Page, parse
 from cleanfeed.extract.edges import matcher, peel
 from cleanfeed.extract.filters import Filtered, Para, apply_rules, is_content, scan_meta
@@ -60,11 +60,6 @@ def _error_page(title: str | None, kept: list[Para]) -> bool:
 
 
 HIDDEN_BODY_MIN = 200  # a hidden element with less text is never a page's body
-_HAN = re.compile(r"[\u3400-\u9fff]+")
-
-
-def _han_bigrams(text: str) -> set[str]:
-    return {run[i : i + 2] for run in _HAN.findall(text) for i in range(len(run) - 1)}
 
 
 def _running_chars(page: Page, sel: Selection | None) -> int:
@@ -87,7 +82,7 @@ def _hidden_body(page: Page, sel: Selection | None, title: str | None) -> int | 
     headline's topic (hidden spam), stays hidden.
     """
     visible = _running_chars(page, sel)
-    tkeys = _han_bigrams(title or "")
+    tkeys = han_bigrams(title or "")
     for nid, n, marks, sample in sorted(page.hidden, key=lambda h: -h[1]):
         if n < HIDDEN_BODY_MIN or n < 4 * visible:
             return None  # sorted: the rest are smaller still
@@ -96,7 +91,7 @@ def _hidden_body(page: Page, sel: Selection | None, title: str | None) -> int | 
         if visible >= 150 and n < 8 * visible:
             continue  # a visible story holds the page: a hidden block beside it is not the body
         if len(tkeys) >= 3:
-            if len(tkeys & _han_bigrams(sample)) < 0.3 * len(tkeys):
+            if len(tkeys & han_bigrams(sample)) < 0.3 * len(tkeys):
                 continue  # not about the headline
         elif visible >= 60:
             continue  # no headline to check against: only an otherwise empty page is revealed

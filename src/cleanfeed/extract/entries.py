@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cleanfeed.extract.body import Selection, element_score, punct_count, visible_len
+from cleanfeed.extract.body import Selection, element_score, han_bigrams, punct_count, visible_len
 from cleanfeed.extract.dom import Page
 
-_HAN = re.compile(r"[\u3400-\u9fff]+")
 # A post header's date or time (2026-12-06, 2026年12月6日, 10:20); the header line is short and not
 # a sentence.
 _DATE = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}|\d{1,2}:\d{2}")
@@ -62,12 +61,8 @@ def _heading(page: Page, first: int, end: int) -> str | None:
     return None
 
 
-def _bigrams(text: str) -> set[str]:
-    return {run[i : i + 2] for run in _HAN.findall(text) for i in range(len(run) - 1)}
-
-
 def _names(heading: str, title: str | None) -> float:
-    own, key = _bigrams(heading), _bigrams(title or "")
+    own, key = han_bigrams(heading), han_bigrams(title or "")
     if len(own) < 3 or not key:
         return 0.0
     return len(own & key) / len(own)
@@ -119,9 +114,9 @@ def find(page: Page, sel: Selection, title: str | None) -> Entries | None:
         return Entries(members, "index", members[0], headings[0])
     # A thread's opening post is about the thread's headline; blocks that are not (injected spam
     # laid out like dated posts) make no thread.
-    key = _bigrams(title or "")
+    key = han_bigrams(title or "")
     first = elems[members[0]]
-    said = _bigrams(" ".join(b.text for b in page.blocks[first.first : first.end]))
+    said = han_bigrams(" ".join(b.text for b in page.blocks[first.first : first.end]))
     if len(key) >= 3 and len(key & said) < THREAD_TOPIC * len(key):
         return None
     return Entries(members, "thread", members[0], headings[0])

@@ -145,6 +145,13 @@ def coherence(text: str, story: Counter[str]) -> float:
     return hit / total
 
 
+def coherence_with_rest(own: Counter[str], story: Counter[str]) -> float:
+    """``coherence(text, story - own)`` where ``own`` is the text's bigrams, without building
+    ``story - own`` (a copy of the whole story per paragraph judged)."""
+    total = sum(own.values())
+    return sum(min(c, max(0, story[g] - c)) for g, c in own.items()) / total if total else 0.0
+
+
 def _drop(p: Para, rule: str, out: Filtered) -> None:
     if p.removed_by is None:
         p.removed_by = rule
@@ -250,7 +257,7 @@ def _spam_blocks(paras: list[Para], out: Filtered) -> None:
             elif indented * 2 > len(story_paras):
                 if q.indent:
                     break  # typeset like the story's own paragraphs
-            elif coherence(q.text, story - _bigrams(q.text)) >= SALAD_COHERENCE:
+            elif coherence_with_rest(_bigrams(q.text), story) >= SALAD_COHERENCE:
                 break  # the story's own vocabulary resumes
             _drop(q, "spam_block", out)
 

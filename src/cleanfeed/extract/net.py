@@ -11,9 +11,7 @@ good page for the worse).
 
 from __future__ import annotations
 
-import re
-
-from cleanfeed.extract.body import Selection, element_score, punct_count, visible_len
+from cleanfeed.extract.body import Selection, element_score, han_bigrams, punct_count, visible_len
 from cleanfeed.extract.confidence import plain_pick_elem, running_chars
 from cleanfeed.extract.dom import Page
 
@@ -23,11 +21,6 @@ MORE_CHARS = 150  # ... and this many characters more
 HOLDS = 0.7  # share of our text's bigrams the plain pick must hold to be "the same story, longer"
 TITLE_GAIN = 0.25  # ... or this much more of the headline's bigrams
 MIN_TITLE_FIT = 0.5  # a result replacing an empty one must be about the headline (when there is one)
-_HAN = re.compile(r"[\u3400-\u9fff]+")
-
-
-def _bigrams(text: str) -> set[str]:
-    return {run[i : i + 2] for run in _HAN.findall(text) for i in range(len(run) - 1)}
 
 
 def _running(text: str) -> int:
@@ -51,10 +44,10 @@ def candidate(page: Page, sel: Selection, ours: str) -> Selection | None:
 
 
 def _title_fit(text: str, title: str | None) -> float | None:
-    key = _bigrams(title or "")
+    key = han_bigrams(title or "")
     if len(key) < 3:
         return None
-    return len(key & _bigrams(text)) / len(key)
+    return len(key & han_bigrams(text)) / len(key)
 
 
 def better(alt: str, ours: str, title: str | None) -> bool:
@@ -65,8 +58,8 @@ def better(alt: str, ours: str, title: str | None) -> bool:
     fit_a, fit_o = _title_fit(alt, title), _title_fit(ours, title)
     if not ours.strip():
         return fit_a is None or fit_a >= MIN_TITLE_FIT
-    mine = _bigrams(ours)
-    if mine and len(mine & _bigrams(alt)) >= HOLDS * len(mine):
+    mine = han_bigrams(ours)
+    if mine and len(mine & han_bigrams(alt)) >= HOLDS * len(mine):
         return True  # the same story, longer: ours was cut short
     return fit_a is not None and fit_o is not None and fit_a >= fit_o + TITLE_GAIN
 

@@ -90,6 +90,8 @@ _PLANES = (0xF0000, 0x100000)
 
 
 def _hold(text: str, damage: list[tuple[int, int]]) -> tuple[str, list[str], int]:
+    if not damage:  # the common case: no scan of the text for a free plane
+        return text, [], 0
     base = next(
         (b for b in _PLANES if not any(b <= ord(c) < b + 0xFFFE for c in text if c >= "\U000f0000")), 0
     )

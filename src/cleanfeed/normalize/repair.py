@@ -347,7 +347,6 @@ def _try_span(
 
 
 @lru_cache(maxsize=16)
-@lru_cache(maxsize=16)
 def scan(text: str) -> tuple[Repair, ...]:
     """Every damaged span found in ``text``, in order: ``confident`` ones are repairs to apply, the
     others are damage to flag and leave as it was (cheap when no ``?`` precedes non-ASCII text).
