@@ -223,15 +223,10 @@ class Article(BaseModel):
     def _empty_in(cls, value: Any) -> Any:
         return None if value == "" else value
 
-    @field_validator("warc_offset", mode="before")
+    @field_validator("warc_offset", "extraction_confidence", mode="before")
     @classmethod
-    def _offset_in(cls, value: Any) -> Any:
-        return None if value == -1 else value
-
-    @field_validator("extraction_confidence", mode="before")
-    @classmethod
-    def _confidence_in(cls, value: Any) -> Any:
-        return None if value == -1 else value
+    def _minus_one_in(cls, value: Any) -> Any:
+        return None if value == -1 else value  # -1 is "none" in JSON for these two (0 is a real value)
 
     @field_validator(*_OPTIONAL_FLOAT, mode="before")
     @classmethod

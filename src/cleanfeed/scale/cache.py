@@ -14,18 +14,17 @@ import logging
 import os
 import pickle
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from datatrove.data import Document, DocumentsPipeline
+from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 
-from cleanfeed.datatrove import clean_document, owner, page_of
+from cleanfeed.datatrove import owner, page_of
 from cleanfeed.errors import Drop
 from cleanfeed.extract import RuleSet
 from cleanfeed.models import Page
-from cleanfeed.pipeline import CleanResult
+from cleanfeed.pipeline import CleanResult, clean_job
 from cleanfeed.settings import Settings
 from cleanfeed.sources import Item
 
@@ -67,12 +66,14 @@ class CleanCache(PipelineStep):  # type: ignore[misc]  # datatrove ships no type
             conn.execute("PRAGMA journal_mode=OFF")  # a scratch file: renamed only once complete
             conn.execute("CREATE TABLE cleaned (key TEXT PRIMARY KEY, result BLOB NOT NULL)")
             conn.execute("BEGIN")
-            for doc in _pages(data):
+            for doc in data or ():
                 if doc.metadata.get("reject") is not None:
                     continue  # a loss the run itself records
                 with self.track_time():
-                    out = clean_document(doc, rules.get(doc.metadata["source"]))
-                    key = page_key(doc.metadata["item"], page_of(doc.metadata["item"], doc.metadata["body"]))
+                    item = doc.metadata["item"]
+                    page = page_of(item, doc.metadata["body"])  # built once: cleaned, and its key
+                    out = clean_job(page, rules.get(doc.metadata["source"]))
+                    key = page_key(item, page)
                     blob = pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
                     conn.execute("INSERT OR REPLACE INTO cleaned VALUES (?, ?)", (key, blob))
                 self.stat_update("rejected" if isinstance(out, Drop) else "cleaned")
@@ -84,10 +85,6 @@ class CleanCache(PipelineStep):  # type: ignore[misc]  # datatrove ships no type
         tmp.replace(final)
         return
         yield  # a generator that yields nothing: the last step of the pipeline
-
-
-def _pages(data: DocumentsPipeline) -> Iterator[Document]:
-    yield from data or ()
 
 
 class Cleaned:
